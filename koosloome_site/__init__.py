@@ -1,0 +1,1 @@
+"""koosloome-site: builds the Social Innovation Lab's programme pages from YAML content."""

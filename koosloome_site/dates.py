@@ -1,0 +1,143 @@
+"""Dates as precise as the content says, and their Estonian wording.
+
+A programme may be known only to the month ("detsember 2023"), a session only to the day, a
+deadline as "before" or "until" a day. `PartialDate` keeps exactly that precision so that pages
+and feeds never invent more. Wording follows EKI usage through Babel's Estonian locale data:
+"neljapäev, 23. märts 2023, kell 15.00–16.30".
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from babel.dates import format_date, format_interval, format_skeleton, get_month_names
+
+LOCALE = "et"
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_TIME = re.compile(r"(\d{1,2})[.:](\d{2})")
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar day, or a whole month when `day` is None."""
+
+    year: int
+    month: int
+    day: int | None = None
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, self.day or 1)
+
+    @property
+    def last_day(self) -> dt.date:
+        last = calendar.monthrange(self.year, self.month)[1]
+        return dt.date(self.year, self.month, self.day or last)
+
+    @property
+    def iso(self) -> str:
+        """ISO 8601 at the known precision, for `<time datetime>`."""
+        month = f"{self.year:04d}-{self.month:02d}"
+        return month if self.day is None else f"{month}-{self.day:02d}"
+
+
+class DateFormatError(ValueError):
+    """Raised with an Estonian message explaining what is wrong with a date or time."""
+
+
+def parse_partial_date(text: str) -> PartialDate:
+    """`2023-03-23` or `2023-03`; anything else, or a day that does not exist, is an error."""
+    if m := _DAY.fullmatch(text):
+        year, month, day = (int(g) for g in m.groups())
+        _check_month(year, month)
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            raise DateFormatError(
+                f"kuupäeva {text} ei ole olemas: {month_name(month)} {year} on {last} päeva"
+            )
+        return PartialDate(year, month, day)
+    if m := _MONTH.fullmatch(text):
+        year, month = (int(g) for g in m.groups())
+        _check_month(year, month)
+        return PartialDate(year, month)
+    raise DateFormatError(f"{text!r} ei ole kuupäev")
+
+
+def _check_month(year: int, month: int) -> None:
+    if not 1 <= month <= 12:
+        raise DateFormatError(f"kuud {month} ei ole olemas (kuud on 01–12)")
+    if year < 1900:
+        raise DateFormatError(f"aasta {year} ei ole usutav")
+
+
+def parse_time(text: str) -> dt.time:
+    """`15.00` (Estonian style) or `15:00`."""
+    m = _TIME.fullmatch(text)
+    if not m:
+        raise DateFormatError(f"{text!r} ei ole kellaaeg")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    if hour > 23 or minute > 59:
+        raise DateFormatError(f"kellaaega {text} ei ole olemas")
+    return dt.time(hour, minute)
+
+
+def month_name(month: int) -> str:
+    return str(get_month_names("wide", "format", LOCALE)[month])
+
+
+def _genitive(month: int) -> str:
+    """märts -> märtsi, mai -> mai: Estonian month names add -i after a consonant."""
+    name = month_name(month)
+    return name if name[-1] in "aeiouõäöü" else name + "i"
+
+
+def format_time(value: dt.time) -> str:
+    return f"{value.hour:02d}.{value.minute:02d}"
+
+
+def format_time_range(start: dt.time | None, end: dt.time | None) -> str:
+    """`kell 15.00–16.30`, `kell 15.00`, or '' when no time is known."""
+    if start is None:
+        return ""
+    if end is None:
+        return f"kell {format_time(start)}"
+    return f"kell {format_time(start)}–{format_time(end)}"
+
+
+def format_partial(value: PartialDate, weekday: bool = True) -> str:
+    """`neljapäev, 23. märts 2023` (or without the weekday); `detsember 2023`."""
+    if value.day is None:
+        return str(format_skeleton("yMMMM", value.first_day, locale=LOCALE))
+    return str(format_date(value.first_day, "full" if weekday else "long", locale=LOCALE))
+
+
+def format_span(start: PartialDate, end: PartialDate | None) -> str:
+    """A date or a range at the precision the content gives: `8.–16. juuni 2023`,
+    `märts–mai 2022`, `20. aprill – detsember 2023`."""
+    if end is None or end == start:
+        return format_partial(start)
+    same_precision = (start.day is None) == (end.day is None)
+    if same_precision:
+        skeleton = "yMMMM" if start.day is None else "yMMMMd"
+        return str(format_interval(start.first_day, end.first_day, skeleton, locale=LOCALE))
+    if start.year == end.year:
+        head = format_partial(start, weekday=False).removesuffix(f" {start.year}")
+        return f"{head} – {format_partial(end, weekday=False)}"
+    return f"{format_partial(start, weekday=False)} – {format_partial(end, weekday=False)}"
+
+
+def format_deadline(day: PartialDate, bound: str) -> str:
+    """`enne 30. märtsi 2023` or `kuni 14. veebruarini 2022`, as the content words it."""
+    assert day.day is not None, "deadlines are validated to name a day"
+    if bound == "before":
+        return f"enne {day.day}. {_genitive(day.month)} {day.year}"
+    return f"kuni {day.day}. {_genitive(day.month)}ni {day.year}"
+
+
+def format_day(value: dt.date) -> str:
+    """`25. november 2026`, for "last updated" lines."""
+    return str(format_date(value, "long", locale=LOCALE))

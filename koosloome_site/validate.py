@@ -1,0 +1,429 @@
+"""Load and validate a content folder into the model, reporting every problem at once.
+
+Layout of a content folder:
+    site.yaml                      site title, base URL, language, time zone
+    programmes/<slug>.yaml         one programme with its sessions
+    topics/<slug>.yaml             one topic, referenced from programmes by slug
+    people/<slug>.yaml             one person
+    organisations/<slug>.yaml      one organisation
+The file name is the slug, so a slug is never written twice and never disagrees.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from .dates import PartialDate
+from .errors import ContentError, Position
+from .fields import SLUG, Fields, Problems, did_you_mean, slugify
+from .model import (
+    DEADLINE_BOUNDS,
+    SESSION_KINDS,
+    SESSION_STATUSES,
+    Audience,
+    Contact,
+    Content,
+    Cost,
+    Link,
+    Online,
+    Organisation,
+    Person,
+    Place,
+    Places,
+    Programme,
+    Session,
+    SiteConfig,
+    TeamMember,
+    TeamSize,
+    Topic,
+)
+from .yamlsrc import Mapping, Node, Scalar, parse
+
+T = TypeVar("T")
+FOLDERS = ("programmes", "topics", "people", "organisations")
+SUPPORTED_LANGUAGES = ("et",)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A slug naming an entity in another file, checked once everything is read."""
+
+    folder: str
+    slug: str
+    position: Position
+    field: str
+
+
+class _Reader:
+    """State of one validation run: the problems found and the references to check."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems = Problems()
+        self.references: list[Reference] = []
+
+    def display(self, path: Path) -> str:
+        """Paths as the editor typed them: relative to the working directory when inside it."""
+        try:
+            return os.path.relpath(path)
+        except ValueError:  # pragma: no cover - another drive on Windows
+            return str(path)
+
+    def parse_file(self, path: Path) -> Node | None:
+        shown = self.display(path)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = path.read_bytes()[: error.start].count(b"\n") + 1
+            self.problems.add(Position(shown, line), "fail", "fail ei ole UTF-8 kodeeringus",
+                              "salvesta fail UTF-8 kodeeringus")
+            return None
+        node = parse(text, shown, self.problems.items)
+        if node is None and not any(d.position.path == shown for d in self.problems.items):
+            self.problems.add(Position(shown), "fail", "fail on tühi",
+                              "kirjuta faili vähemalt kohustuslikud väljad")
+        return node
+
+    def refer(self, fields: Fields, key: str, folder: str, slug: str | None) -> str | None:
+        if slug is not None:
+            self.references.append(Reference(folder, slug, fields.where(key), fields.path(key)))
+        return slug
+
+    def refer_all(self, fields: Fields, key: str, folder: str) -> tuple[str, ...]:
+        found = fields.slugs(key)
+        self.references += [Reference(folder, slug, pos, field) for slug, pos, field in found]
+        return tuple(slug for slug, _, _ in found)
+
+
+def load_content(root: Path) -> Content:
+    """Read and validate everything under `root`; raise ContentError listing all problems."""
+    reader = _Reader(root)
+    files = _discover(reader, root)
+    config = _site_config(reader, root / "site.yaml")
+
+    def load_all(folder: str, build: Callable[[_Reader, Fields, str, Path], T]) -> dict[str, T]:
+        entities: dict[str, T] = {}
+        for path in files[folder]:
+            node = reader.parse_file(path)
+            if node is None:
+                continue
+            slug = path.stem
+            entities[slug] = build(reader, Fields(reader.problems, node, "", _KEYS[folder]), slug,
+                                   path)
+        return entities
+
+    topics = load_all("topics", _topic)
+    people = load_all("people", _person)
+    organisations = load_all("organisations", _organisation)
+    programmes = load_all("programmes", _programme)
+
+    known = {"topics": topics, "people": people, "organisations": organisations}
+    for ref in reader.references:
+        if ref.slug not in known[ref.folder]:
+            suggestion = did_you_mean(ref.slug, known[ref.folder])
+            reader.problems.add(
+                ref.position, ref.field, f"'{ref.slug}' ei leidu kaustas {ref.folder}/",
+                suggestion or f"loo fail {ref.folder}/{ref.slug}.yaml või paranda tunnus",
+            )
+    if reader.problems.items or config is None:
+        raise ContentError(reader.problems.items)
+    return Content(
+        config=config,
+        programmes=tuple(programmes[slug] for slug in sorted(programmes)),
+        topics=topics,
+        people=people,
+        organisations=organisations,
+    )
+
+
+def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
+    """The data files by folder; anything unexpected is reported, never silently ignored."""
+    found: dict[str, list[Path]] = {folder: [] for folder in FOLDERS}
+    if not root.is_dir():
+        reader.problems.add(Position(reader.display(root)), "kaust", "sisukausta ei ole olemas",
+                            "anna olemasolev kaust: --content KAUST")
+        return found
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or entry.name.lower().startswith("readme"):
+            continue
+        if entry.is_dir() and entry.name in FOLDERS:
+            for path in sorted(entry.iterdir()):
+                if path.name.startswith(".") or path.name.lower().startswith("readme"):
+                    continue
+                if path.suffix != ".yaml" or not path.is_file():
+                    reader.problems.add(Position(reader.display(path)), "fail",
+                                        "ootamatu fail", "andmefailide nimi lõpeb .yaml")
+                elif not SLUG.fullmatch(path.stem):
+                    reader.problems.add(
+                        Position(reader.display(path)), "fail",
+                        f"failinimi '{path.stem}' ei sobi tunnuseks (see on lehe aadressis)",
+                        f"nimeta fail ümber: {slugify(path.stem) or 'nimi'}.yaml",
+                    )
+                else:
+                    found[entry.name].append(path)
+        elif entry.name != "site.yaml":
+            hint = did_you_mean(entry.name, (*FOLDERS, "site.yaml"))
+            reader.problems.add(Position(reader.display(entry)), "fail", "ootamatu fail või kaust",
+                                hint or "lubatud: site.yaml ja kaustad " + ", ".join(FOLDERS))
+    return found
+
+
+_KEYS = {
+    "site": ("title", "description", "base_url", "language", "timezone", "publisher"),
+    "topics": ("title", "description"),
+    "people": ("name",),
+    "organisations": ("name", "short_name", "url"),
+    "programmes": (
+        "title", "summary", "description", "period", "audience", "places", "cost", "format",
+        "goals", "expectations", "outcomes", "topics", "team", "organisers", "partners",
+        "contacts", "links", "groups", "sessions",
+    ),
+    "session": (
+        "id", "kind", "title", "date", "end_date", "start_time", "end_time", "deadline",
+        "online", "place", "group", "status", "registration", "notes",
+    ),
+}
+
+
+def _site_config(reader: _Reader, path: Path) -> SiteConfig | None:
+    if not path.is_file():
+        reader.problems.add(Position(reader.display(path)), "fail", "saidi seadete fail puudub",
+                            "loo fail site.yaml väljadega title, base_url, language, timezone")
+        return None
+    node = reader.parse_file(path)
+    if node is None:
+        return None
+    f = Fields(reader.problems, node, "", _KEYS["site"])
+    title = f.text("title", required=True)
+    base_url = f.url("base_url", required=True)
+    language = f.choice("language", SUPPORTED_LANGUAGES, required=True)
+    timezone = f.text("timezone", required=True)
+    if timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            f.error("timezone", f"ajavööndit {timezone!r} ei ole", "Eestis: Europe/Tallinn")
+    publisher = reader.refer(f, "publisher", "organisations", f.slug("publisher"))
+    if title is None or base_url is None or language is None or timezone is None:
+        return None
+    return SiteConfig(
+        title=title,
+        description=f.text("description") or "",
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        language=language,
+        timezone=timezone,
+        publisher=publisher,
+        source=path,
+    )
+
+
+def _topic(reader: _Reader, f: Fields, slug: str, path: Path) -> Topic:
+    return Topic(slug, f.text("title", required=True) or slug, f.text("description") or "", path)
+
+
+def _person(reader: _Reader, f: Fields, slug: str, path: Path) -> Person:
+    return Person(slug, f.text("name", required=True) or slug, path)
+
+
+def _organisation(reader: _Reader, f: Fields, slug: str, path: Path) -> Organisation:
+    return Organisation(
+        slug, f.text("name", required=True) or slug, f.text("short_name"), f.url("url"), path
+    )
+
+
+def _link(f: Fields | None) -> Link | None:
+    if f is None:
+        return None
+    label, url = f.text("label", required=True), f.url("url", required=True)
+    return Link(label, url) if label and url else None
+
+
+def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
+    p = reader.problems
+    period = f.sub("period", ("start", "end"), required=True)
+    start = period.date("start", required=True) if period else None
+    end = period.date("end", required=True) if period else None
+    if period and start and end and end.last_day < start.first_day:
+        period.error("end", "lõpp on enne algust", "kontrolli alguse ja lõpu kuupäevi")
+
+    audience = None
+    if a := f.sub("audience", ("description", "team_size", "team_composition")):
+        size = None
+        if s := a.sub("team_size", ("min", "max")):
+            low, high = s.integer("min", minimum=1), s.integer("max", minimum=1)
+            if low is None and high is None:
+                s.error("min", "anna vähemalt üks: min või max")
+            elif low is not None and high is not None and high < low:
+                s.error("max", "max on väiksem kui min")
+            size = TeamSize(low, high)
+        audience = Audience(a.text("description", required=True) or "", size,
+                            a.text("team_composition"))
+
+    places = None
+    if pl := f.sub("places", ("count", "unit", "up_to")):
+        count, unit = pl.integer("count", minimum=1, required=True), pl.text("unit", required=True)
+        if count is not None and unit is not None:
+            places = Places(count, unit, bool(pl.boolean("up_to")))
+
+    cost = None
+    if c := f.sub("cost", ("free", "note")):
+        free = c.boolean("free", required=True)
+        cost = Cost(bool(free), c.text("note"))
+
+    team = []
+    for field, item in f.items("team"):
+        m = Fields(p, item, field, ("person", "role"))
+        person = reader.refer(m, "person", "people", m.slug("person", required=True))
+        role = m.text("role", required=True)
+        if person and role:
+            team.append(TeamMember(person, role))
+
+    contacts = []
+    for field, item in f.items("contacts"):
+        m = Fields(p, item, field, ("purpose", "person", "organisation", "unit", "phone", "email"))
+        contact = Contact(
+            purpose=m.text("purpose"),
+            person=reader.refer(m, "person", "people", m.slug("person")),
+            organisation=reader.refer(m, "organisation", "organisations", m.slug("organisation")),
+            unit=m.text("unit"),
+            phone=m.phone("phone"),
+            email=m.email("email"),
+        )
+        if not (m.has("person") or m.has("organisation")):
+            m.error("person", "kontaktil puudub nii isik kui ka organisatsioon",
+                    "lisa person: <tunnus> või organisation: <tunnus>")
+        if not (m.has("phone") or m.has("email")):
+            m.error("email", "kontaktil puudub nii telefon kui ka e-post", "lisa phone või email")
+        contacts.append(contact)
+
+    links = [_link(Fields(p, item, field, ("label", "url"))) for field, item in f.items("links")]
+
+    groups: dict[str, str] = {}
+    if g := f.node("groups"):
+        if isinstance(g, Mapping):
+            gf = Fields(p, g, "groups", tuple(g.entries))
+            for key in g.entries:
+                label = gf.text(key, required=True)
+                if not SLUG.fullmatch(key):
+                    gf.error(key, f"grupi tunnus {key!r} ei sobi", f"nt '{slugify(key)}'")
+                elif label:
+                    groups[key] = label
+        else:
+            f.error("groups", "ootasin kogumit kujul 'tunnus: nimi'")
+
+    sessions = []
+    seen_ids: dict[str, int] = {}
+    for field, item in f.items("sessions", required=True):
+        session = _session(reader, Fields(p, item, field, _KEYS["session"]), groups)
+        if session is None:
+            continue
+        if session.id in seen_ids:
+            m = Fields(p, item, field, _KEYS["session"])
+            m.error("id", f"tunnus '{session.id}' on juba kasutusel",
+                    f"see on juba sessions[{seen_ids[session.id]}]; iga toimumise tunnus on unikaalne")
+        seen_ids.setdefault(session.id, int(field.rsplit("[", 1)[1][:-1]))
+        sessions.append(session)
+
+    return Programme(
+        slug=slug,
+        title=f.text("title", required=True) or slug,
+        summary=f.text("summary", required=True) or "",
+        description=f.text("description") or "",
+        start=start or _UNKNOWN,
+        end=end or _UNKNOWN,
+        audience=audience,
+        places=places,
+        cost=cost,
+        format=f.text("format"),
+        goals=f.texts("goals"),
+        expectations=f.texts("expectations"),
+        outcomes=f.texts("outcomes"),
+        topics=reader.refer_all(f, "topics", "topics"),
+        team=tuple(team),
+        organisers=reader.refer_all(f, "organisers", "organisations"),
+        partners=reader.refer_all(f, "partners", "organisations"),
+        contacts=tuple(contacts),
+        links=tuple(link for link in links if link),
+        groups=groups,
+        sessions=tuple(sessions),
+        source=path,
+    )
+
+
+def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | None:
+    session_id = f.slug("id", required=True)
+    kind = f.choice("kind", SESSION_KINDS, required=True)
+    date, end_date = f.date("date"), f.date("end_date")
+    start_time, end_time = f.time("start_time"), f.time("end_time")
+    bound = f.choice("deadline", DEADLINE_BOUNDS)
+    status = f.choice("status", SESSION_STATUSES) or "scheduled"
+
+    if end_date and not date:
+        f.error("end_date", "lõppkuupäev ilma alguskuupäevata", "lisa ka date")
+    if date and end_date and end_date.last_day < date.first_day:
+        f.error("end_date", "lõpp on enne algust", "end_date peab olema hiljem kui date")
+    if (start_time or end_time) and (date is None or date.day is None):
+        f.error("start_time" if start_time else "end_time", "kellaaeg ilma päevata",
+                "kellaaeg on lubatud ainult koos täpse kuupäevaga (AAAA-KK-PP)")
+    if end_time and not start_time:
+        f.error("end_time", "lõpuaeg ilma algusajata", "lisa start_time")
+    if start_time and end_time and end_time <= start_time and not end_date:
+        f.error("end_time", "lõpuaeg ei ole pärast algusaega", "kontrolli kellaaegu")
+    if kind == "deadline":
+        if bound is None and not f.has("deadline"):
+            f.error("deadline", "tähtajal peab olema sõnastus",
+                    "deadline: before (\"enne 30. märtsi\") või until (\"kuni 30. märtsini\")")
+        if date is None:
+            f.error("date", "tähtajal peab olema kuupäev", "lisa date: AAAA-KK-PP")
+        elif date is not None and date.day is None:
+            f.error("date", "tähtaeg vajab täpset päeva", "kirjuta kuupäev kujul AAAA-KK-PP")
+    elif f.has("deadline"):
+        f.error("deadline", "deadline sobib ainult toimumisele, mille kind on deadline")
+
+    online = None
+    if isinstance(f.node("online"), Scalar):  # `online: true` when the platform is not known
+        online = Online(None, None) if f.boolean("online") else None
+    elif o := f.sub("online", ("platform", "url")):
+        online = Online(o.text("platform"), o.url("url"))
+    place = None
+    if pl := f.sub("place", ("city", "venue", "address")):
+        city = pl.text("city", required=True)
+        place = Place(city, pl.text("venue"), pl.text("address")) if city else None
+    if status == "moved_online" and not f.has("online"):
+        f.error("status", "veebi viidud toimumisel puudub veebikeskkond",
+                "lisa online: platform: Zoom (ja url)")
+
+    group = f.text("group")
+    if group is not None and group not in groups:
+        f.error("group", f"gruppi '{group}' ei ole programmi groups all",
+                did_you_mean(group, groups) or "lisa grupp programmi välja groups alla")
+        group = None
+
+    registration = _link(f.sub("registration", ("label", "url")))
+    if session_id is None or kind is None:
+        return None
+    return Session(
+        id=session_id,
+        kind=kind,
+        title=f.text("title"),
+        date=date,
+        end_date=end_date,
+        start_time=start_time,
+        end_time=end_time,
+        deadline=bound,
+        online=online,
+        place=place,
+        group=group,
+        status=status,
+        registration=registration,
+        notes=f.text("notes"),
+    )
+
+
+# Stands in for a missing period date in a programme that is already reported as invalid.
+_UNKNOWN = PartialDate(1900, 1)

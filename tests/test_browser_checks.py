@@ -1,0 +1,132 @@
+"""The built site, checked by the tools the field trusts.
+
+- The Nu Html Checker (vnu, the engine behind validator.w3.org) validates
+  every HTML and CSS file.
+- axe-core runs in real headless Chromium on every page, together with a
+  phone-width overflow check, console/network error capture and an internal
+  link check (tests/browser/check_pages.mjs).
+
+The tools are installed by scripts/setup-test-tools.sh. Without them these
+tests skip locally, but fail in CI, where a skip would hide a broken setup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+BROWSER_DIR = REPO / "tests" / "browser"
+VNU_JAR = BROWSER_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+# Two clocks give different pages: before the spring programmes everything is
+# upcoming; in late 2026 the "nothing upcoming" message is shown instead.
+NOWS = ["2023-03-01T12:00:00+02:00", "2026-11-25T12:00:00+02:00"]
+
+
+def require_tools(*needed: str) -> None:
+    """Skip (locally) or fail (in CI) when a checking tool is not installed."""
+    present = {
+        "java": shutil.which("java") is not None,
+        "node": shutil.which("node") is not None,
+        "tests/browser/node_modules": VNU_JAR.is_file()
+        and (BROWSER_DIR / "node_modules" / "axe-core").is_dir()
+        and (BROWSER_DIR / "node_modules" / "playwright-core").is_dir(),
+        "chromium": CHROMIUM.is_file(),
+    }
+    missing = [name for name in needed if not present[name]]
+    if not missing:
+        return
+    message = f"missing {', '.join(missing)}: run scripts/setup-test-tools.sh"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module", params=NOWS, ids=["now=2023-03", "now=2026-11"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site, built once per clock from the repository's content/."""
+    out = tmp_path_factory.mktemp("site") / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "build.py",
+            "--content",
+            "content",
+            "--output",
+            str(out),
+            "--now",
+            request.param,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (
+        f"build.py exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    )
+    assert any(out.rglob("*.html")), f"build.py wrote no HTML into {out}"
+    return out
+
+
+def run_vnu(*args: str) -> list[dict[str, object]]:
+    """Run vnu and return its error messages (warnings are not failures)."""
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--stdout", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    try:
+        messages: list[dict[str, object]] = json.loads(result.stdout)["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"vnu gave no JSON (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+    # vnu exits non-zero exactly when it reports errors; never trust one without the other.
+    assert bool(messages) == (result.returncode != 0), result.stderr
+    return messages
+
+
+def describe(messages: list[dict[str, object]], root: Path) -> str:
+    lines = []
+    for m in messages:
+        url = str(m.get("url", "?")).removeprefix("file:")
+        where = Path(url).relative_to(root) if url.startswith(str(root)) else url
+        lines.append(f"{where}:{m.get('lastLine', '?')}: {m.get('message')}")
+    return "\n".join(lines)
+
+
+def test_html_is_valid(site: Path) -> None:
+    require_tools("java", "tests/browser/node_modules")
+    # vnu also checks the CSS in <style> elements and style="" attributes of HTML.
+    problems = run_vnu("--skip-non-html", str(site))
+    # CSS files are listed one by one: with --skip-non-css on a directory vnu misnumbers lines.
+    css_files = sorted(str(p) for p in site.rglob("*.css"))
+    if css_files:
+        problems += run_vnu("--css", *css_files)
+    if problems:
+        pytest.fail(f"{len(problems)} vnu error(s):\n{describe(problems, site)}", pytrace=False)
+
+
+def test_pages_pass_axe_in_chromium(site: Path) -> None:
+    require_tools("node", "tests/browser/node_modules", "chromium")
+    result = subprocess.run(
+        ["node", str(BROWSER_DIR / "check_pages.mjs"), str(site)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"check_pages.mjs exited {result.returncode}:\n{result.stdout}{result.stderr}",
+            pytrace=False,
+        )
