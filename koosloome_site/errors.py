@@ -44,3 +44,7 @@ class ContentError(Exception):
         # Estonian numerals take the singular partitive: "1 viga", "3 viga".
         lines.append(f"{len(self.diagnostics)} viga sisus; väljundit ei muudetud.")
         return "\n".join(lines)
+
+
+class BuildError(Exception):
+    """A failure that is not in the content: a template bug or an unusable output folder."""

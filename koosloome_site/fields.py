@@ -185,7 +185,7 @@ class Fields:
         return self._converted(key, parse_partial_date, required, hint)
 
     def time(self, key: str, required: bool = False) -> dt.time | None:
-        hint = "kirjuta kellaaeg kujul TT.MM, nt \"15.00\" (jutumärkides)"
+        hint = 'kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)'
         return self._converted(key, parse_time, required, hint)
 
     def url(self, key: str, required: bool = False) -> str | None:
@@ -211,19 +211,22 @@ class Fields:
             return text
 
         return self._converted(
-            key, convert, False, "kirjuta numbrid jutumärkides, nt \"5044576\" või \"+372 504 4576\""
+            key, convert, False, 'kirjuta numbrid jutumärkides, nt "5044576" või "+372 504 4576"'
         )
 
     def items(self, key: str, required: bool = False) -> list[tuple[str, Node]]:
-        """The items of a list, each with its field path (`sessions[2]`); 0-based like YAML tools."""
+        """The items of a list, each with its field path (`sessions[2]`, counted from 0)."""
         node = self.node(key)
         if node is None:
             if required:
                 self.problems.add(self.position, self.path(key), "kohustuslik loend puudub")
             return []
         if not isinstance(node, Sequence):
-            self.error(key, f"ootasin loendit, leidsin: {describe(node)}",
-                       "kirjuta iga element eraldi reale, alustades '- '")
+            self.error(
+                key,
+                f"ootasin loendit, leidsin: {describe(node)}",
+                "kirjuta iga element eraldi reale, alustades '- '",
+            )
             return []
         return [(f"{self.path(key)}[{i}]", item) for i, item in enumerate(node.items)]
 
@@ -233,7 +236,9 @@ class Fields:
             if isinstance(item, Scalar) and item.text.strip() and not item.is_null:
                 out.append(item.text.strip())
             else:
-                self.problems.add(item.position, field, f"ootasin teksti, leidsin: {describe(item)}")
+                self.problems.add(
+                    item.position, field, f"ootasin teksti, leidsin: {describe(item)}"
+                )
         return tuple(out)
 
     def slugs(self, key: str) -> list[tuple[str, Position, str]]:
@@ -247,7 +252,9 @@ class Fields:
                 hint = "kasuta väiketähti a–z, numbreid ja sidekriipse"
                 if slugify(text):
                     hint += f", nt '{slugify(text)}'"
-                self.problems.add(item.position, field, f"{describe(item)} ei ole sobiv tunnus", hint)
+                self.problems.add(
+                    item.position, field, f"{describe(item)} ei ole sobiv tunnus", hint
+                )
         return out
 
     def sub(self, key: str, allowed: Iterable[str], required: bool = False) -> Fields | None:
@@ -257,4 +264,3 @@ class Fields:
                 self.problems.add(self.position, self.path(key), "kohustuslik väli puudub")
             return None
         return Fields(self.problems, node, self.path(key), allowed)
-

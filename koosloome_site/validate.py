@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import zoneinfo
 from collections.abc import Callable
+from collections.abc import Mapping as CollectionMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -80,13 +81,21 @@ class _Reader:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as error:
             line = path.read_bytes()[: error.start].count(b"\n") + 1
-            self.problems.add(Position(shown, line), "fail", "fail ei ole UTF-8 kodeeringus",
-                              "salvesta fail UTF-8 kodeeringus")
+            self.problems.add(
+                Position(shown, line),
+                "fail",
+                "fail ei ole UTF-8 kodeeringus",
+                "salvesta fail UTF-8 kodeeringus",
+            )
             return None
         node = parse(text, shown, self.problems.items)
         if node is None and not any(d.position.path == shown for d in self.problems.items):
-            self.problems.add(Position(shown), "fail", "fail on tühi",
-                              "kirjuta faili vähemalt kohustuslikud väljad")
+            self.problems.add(
+                Position(shown),
+                "fail",
+                "fail on tühi",
+                "kirjuta faili vähemalt kohustuslikud väljad",
+            )
         return node
 
     def refer(self, fields: Fields, key: str, folder: str, slug: str | None) -> str | None:
@@ -113,8 +122,9 @@ def load_content(root: Path) -> Content:
             if node is None:
                 continue
             slug = path.stem
-            entities[slug] = build(reader, Fields(reader.problems, node, "", _KEYS[folder]), slug,
-                                   path)
+            entities[slug] = build(
+                reader, Fields(reader.problems, node, "", _KEYS[folder]), slug, path
+            )
         return entities
 
     topics = load_all("topics", _topic)
@@ -122,12 +132,18 @@ def load_content(root: Path) -> Content:
     organisations = load_all("organisations", _organisation)
     programmes = load_all("programmes", _programme)
 
-    known = {"topics": topics, "people": people, "organisations": organisations}
+    known: dict[str, CollectionMapping[str, object]] = {
+        "topics": topics,
+        "people": people,
+        "organisations": organisations,
+    }
     for ref in reader.references:
         if ref.slug not in known[ref.folder]:
             suggestion = did_you_mean(ref.slug, known[ref.folder])
             reader.problems.add(
-                ref.position, ref.field, f"'{ref.slug}' ei leidu kaustas {ref.folder}/",
+                ref.position,
+                ref.field,
+                f"'{ref.slug}' ei leidu kaustas {ref.folder}/",
                 suggestion or f"loo fail {ref.folder}/{ref.slug}.yaml või paranda tunnus",
             )
     if reader.problems.items or config is None:
@@ -145,8 +161,12 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
     """The data files by folder; anything unexpected is reported, never silently ignored."""
     found: dict[str, list[Path]] = {folder: [] for folder in FOLDERS}
     if not root.is_dir():
-        reader.problems.add(Position(reader.display(root)), "kaust", "sisukausta ei ole olemas",
-                            "anna olemasolev kaust: --content KAUST")
+        reader.problems.add(
+            Position(reader.display(root)),
+            "kaust",
+            "sisukausta ei ole olemas",
+            "anna olemasolev kaust: --content KAUST",
+        )
         return found
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(".") or entry.name.lower().startswith("readme"):
@@ -156,11 +176,16 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
                 if path.name.startswith(".") or path.name.lower().startswith("readme"):
                     continue
                 if path.suffix != ".yaml" or not path.is_file():
-                    reader.problems.add(Position(reader.display(path)), "fail",
-                                        "ootamatu fail", "andmefailide nimi lõpeb .yaml")
+                    reader.problems.add(
+                        Position(reader.display(path)),
+                        "fail",
+                        "ootamatu fail",
+                        "andmefailide nimi lõpeb .yaml",
+                    )
                 elif not SLUG.fullmatch(path.stem):
                     reader.problems.add(
-                        Position(reader.display(path)), "fail",
+                        Position(reader.display(path)),
+                        "fail",
                         f"failinimi '{path.stem}' ei sobi tunnuseks (see on lehe aadressis)",
                         f"nimeta fail ümber: {slugify(path.stem) or 'nimi'}.yaml",
                     )
@@ -168,8 +193,12 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
                     found[entry.name].append(path)
         elif entry.name != "site.yaml":
             hint = did_you_mean(entry.name, (*FOLDERS, "site.yaml"))
-            reader.problems.add(Position(reader.display(entry)), "fail", "ootamatu fail või kaust",
-                                hint or "lubatud: site.yaml ja kaustad " + ", ".join(FOLDERS))
+            reader.problems.add(
+                Position(reader.display(entry)),
+                "fail",
+                "ootamatu fail või kaust",
+                hint or "lubatud: site.yaml ja kaustad " + ", ".join(FOLDERS),
+            )
     return found
 
 
@@ -179,21 +208,53 @@ _KEYS = {
     "people": ("name",),
     "organisations": ("name", "short_name", "url"),
     "programmes": (
-        "title", "summary", "description", "period", "audience", "places", "cost", "format",
-        "goals", "expectations", "outcomes", "topics", "team", "organisers", "partners",
-        "contacts", "links", "groups", "sessions",
+        "title",
+        "summary",
+        "description",
+        "period",
+        "audience",
+        "places",
+        "cost",
+        "format",
+        "goals",
+        "expectations",
+        "outcomes",
+        "topics",
+        "team",
+        "organisers",
+        "partners",
+        "contacts",
+        "links",
+        "groups",
+        "sessions",
     ),
     "session": (
-        "id", "kind", "title", "date", "end_date", "start_time", "end_time", "deadline",
-        "online", "place", "group", "status", "registration", "notes",
+        "id",
+        "kind",
+        "title",
+        "date",
+        "end_date",
+        "start_time",
+        "end_time",
+        "deadline",
+        "online",
+        "place",
+        "group",
+        "status",
+        "registration",
+        "notes",
     ),
 }
 
 
 def _site_config(reader: _Reader, path: Path) -> SiteConfig | None:
     if not path.is_file():
-        reader.problems.add(Position(reader.display(path)), "fail", "saidi seadete fail puudub",
-                            "loo fail site.yaml väljadega title, base_url, language, timezone")
+        reader.problems.add(
+            Position(reader.display(path)),
+            "fail",
+            "saidi seadete fail puudub",
+            "loo fail site.yaml väljadega title, base_url, language, timezone",
+        )
         return None
     node = reader.parse_file(path)
     if node is None:
@@ -261,8 +322,9 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
             elif low is not None and high is not None and high < low:
                 s.error("max", "max on väiksem kui min")
             size = TeamSize(low, high)
-        audience = Audience(a.text("description", required=True) or "", size,
-                            a.text("team_composition"))
+        audience = Audience(
+            a.text("description", required=True) or "", size, a.text("team_composition")
+        )
 
     places = None
     if pl := f.sub("places", ("count", "unit", "up_to")):
@@ -295,8 +357,11 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
             email=m.email("email"),
         )
         if not (m.has("person") or m.has("organisation")):
-            m.error("person", "kontaktil puudub nii isik kui ka organisatsioon",
-                    "lisa person: <tunnus> või organisation: <tunnus>")
+            m.error(
+                "person",
+                "kontaktil puudub nii isik kui ka organisatsioon",
+                "lisa person: <tunnus> või organisation: <tunnus>",
+            )
         if not (m.has("phone") or m.has("email")):
             m.error("email", "kontaktil puudub nii telefon kui ka e-post", "lisa phone või email")
         contacts.append(contact)
@@ -324,8 +389,11 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
             continue
         if session.id in seen_ids:
             m = Fields(p, item, field, _KEYS["session"])
-            m.error("id", f"tunnus '{session.id}' on juba kasutusel",
-                    f"see on juba sessions[{seen_ids[session.id]}]; iga toimumise tunnus on unikaalne")
+            m.error(
+                "id",
+                f"tunnus '{session.id}' on juba kasutusel",
+                f"see on juba sessions[{seen_ids[session.id]}]; iga toimumise tunnus on unikaalne",
+            )
         seen_ids.setdefault(session.id, int(field.rsplit("[", 1)[1][:-1]))
         sessions.append(session)
 
@@ -368,16 +436,22 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
     if date and end_date and end_date.last_day < date.first_day:
         f.error("end_date", "lõpp on enne algust", "end_date peab olema hiljem kui date")
     if (start_time or end_time) and (date is None or date.day is None):
-        f.error("start_time" if start_time else "end_time", "kellaaeg ilma päevata",
-                "kellaaeg on lubatud ainult koos täpse kuupäevaga (AAAA-KK-PP)")
+        f.error(
+            "start_time" if start_time else "end_time",
+            "kellaaeg ilma päevata",
+            "kellaaeg on lubatud ainult koos täpse kuupäevaga (AAAA-KK-PP)",
+        )
     if end_time and not start_time:
         f.error("end_time", "lõpuaeg ilma algusajata", "lisa start_time")
     if start_time and end_time and end_time <= start_time and not end_date:
         f.error("end_time", "lõpuaeg ei ole pärast algusaega", "kontrolli kellaaegu")
     if kind == "deadline":
         if bound is None and not f.has("deadline"):
-            f.error("deadline", "tähtajal peab olema sõnastus",
-                    "deadline: before (\"enne 30. märtsi\") või until (\"kuni 30. märtsini\")")
+            f.error(
+                "deadline",
+                "tähtajal peab olema sõnastus",
+                'deadline: before ("enne 30. märtsi") või until ("kuni 30. märtsini")',
+            )
         if date is None:
             f.error("date", "tähtajal peab olema kuupäev", "lisa date: AAAA-KK-PP")
         elif date is not None and date.day is None:
@@ -395,13 +469,19 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
         city = pl.text("city", required=True)
         place = Place(city, pl.text("venue"), pl.text("address")) if city else None
     if status == "moved_online" and not f.has("online"):
-        f.error("status", "veebi viidud toimumisel puudub veebikeskkond",
-                "lisa online: platform: Zoom (ja url)")
+        f.error(
+            "status",
+            "veebi viidud toimumisel puudub veebikeskkond",
+            "lisa online: platform: Zoom (ja url)",
+        )
 
     group = f.text("group")
     if group is not None and group not in groups:
-        f.error("group", f"gruppi '{group}' ei ole programmi groups all",
-                did_you_mean(group, groups) or "lisa grupp programmi välja groups alla")
+        f.error(
+            "group",
+            f"gruppi '{group}' ei ole programmi groups all",
+            did_you_mean(group, groups) or "lisa grupp programmi välja groups alla",
+        )
         group = None
 
     registration = _link(f.sub("registration", ("label", "url")))

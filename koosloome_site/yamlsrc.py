@@ -10,6 +10,7 @@ than what it shows, and web form editors cannot round-trip them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import yaml
 
@@ -50,6 +51,14 @@ class Sequence:
 
 Node = Scalar | Mapping | Sequence
 
+
+class _Mark(Protocol):
+    """What PyYAML's marks (pure-Python or libyaml) have in common."""
+
+    line: int
+    column: int
+
+
 _INVALID_KEY = Scalar("", Position(""), quoted=True)
 
 
@@ -65,10 +74,10 @@ def describe(node: Node) -> str:
 def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
     """Parse one YAML document into a Node tree; problems go to `diagnostics`."""
 
-    def pos(mark: yaml.Mark | None) -> Position:
+    def pos(mark: _Mark | None) -> Position:
         return Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
 
-    def problem(mark: yaml.Mark | None, message: str, hint: str) -> None:
+    def problem(mark: _Mark | None, message: str, hint: str) -> None:
         diagnostics.append(Diagnostic(pos(mark), "YAML", message, hint))
 
     stack: list[Mapping | Sequence] = []

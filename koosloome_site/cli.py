@@ -1,0 +1,92 @@
+"""Command line: `build` (default) and `check`. Holds no logic beyond argument handling.
+
+Exit status: 0 success, 1 content or build errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+from .errors import BuildError, ContentError
+from .pipeline import build, check
+
+
+def _now(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} ei ole ISO 8601 aeg") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: lisa ajavööndi nihe, nt 2023-03-01T12:00:00+02:00"
+        )
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="build.py",
+        description="Ehitab programmide lehed kaustast content/ kausta output/.",
+    )
+    p.add_argument(
+        "command",
+        nargs="?",
+        choices=("build", "check"),
+        default="build",
+        help="build: ehita sait (vaikimisi); check: ainult kontrolli sisu",
+    )
+    p.add_argument(
+        "--content",
+        type=Path,
+        default=Path("content"),
+        metavar="KAUST",
+        help="sisukaust (vaikimisi content)",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=Path("output"),
+        metavar="KAUST",
+        help="väljundkaust (vaikimisi output)",
+    )
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="saidi aadress, nt http://localhost:8000/ (vaikimisi site.yaml-ist)",
+    )
+    p.add_argument(
+        "--now",
+        type=_now,
+        metavar="AEG",
+        help="ehituse hetk, nt 2023-03-01T12:00:00+02:00 (vaikimisi praegu)",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        if args.command == "check":
+            content = check(args.content)
+            print(
+                f"Sisu korras: {len(content.programmes)} programmi, {len(content.topics)} teemat."
+            )
+            return 0
+        report = build(args.content, args.output, now=args.now, base_url=args.base_url)
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    except BuildError as error:
+        print(f"viga: {error}", file=sys.stderr)
+        return 1
+    elapsed = time.perf_counter() - started
+    print(
+        f"Valmis: {report.pages} lehte, {report.files} faili kaustas {args.output} "
+        f"({elapsed:.2f} s)."
+    )
+    return 0

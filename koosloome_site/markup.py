@@ -1,0 +1,53 @@
+"""Editors' Markdown to safe HTML.
+
+Python-Markdown passes raw HTML through; nh3 (the Rust ammonia sanitiser) then keeps only the
+tags and attributes a programme description needs, so a pasted <script> or style never
+reaches a page.
+"""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+
+_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "code",
+    "pre",
+    "hr",
+    "abbr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
+_converter = markdown.Markdown(
+    extensions=["sane_lists", "tables", "smarty"],
+    extension_configs={"smarty": {"smart_quotes": False}},
+)
+
+
+def to_html(text: str) -> str:
+    _converter.reset()
+    html = _converter.convert(text)
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener",
+    )

@@ -1,0 +1,353 @@
+"""Plan the pages: from the validated model to one explicit context per page.
+
+Templates receive ready-to-print views (Estonian wording, resolved references, status relative
+to the build's "now"), so they hold no logic and every wording decision lives here, testable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import urls
+from .dates import (
+    format_day,
+    format_deadline,
+    format_span,
+    format_time_range,
+    month_name,
+)
+from .markup import to_html
+from .model import SESSION_KINDS, SESSION_STATUSES, Content, Link, Programme, Session
+
+STATE_LABELS = {"current": "Käimas", "upcoming": "Tulemas", "past": "Lõppenud"}
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # address relative to the site root, see urls.py
+    template: str
+    context: dict[str, Any]
+    sources: tuple[Path, ...]  # content files the page is made from
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    title: str
+    kind: str
+    kind_label: str
+    when: str
+    datetime: str  # for <time datetime>; "" when not scheduled
+    where: str
+    online_url: str | None
+    group: str | None
+    status: str
+    status_label: str | None  # only when not "scheduled"
+    past: bool
+    deadline_status: str | None
+    registration: Link | None
+    registration_open: bool
+    notes_html: str
+
+
+@dataclass(frozen=True)
+class ScheduleGroup:
+    heading: str
+    sessions: list[SessionView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProgrammeCard:
+    slug: str
+    title: str
+    url: str
+    summary: str
+    when: str
+    state: str
+    state_label: str
+    start: dt.date  # for ordering
+
+
+def programme_span(programme: Programme) -> tuple[dt.date, dt.date]:
+    """First and last day the programme is active: its period widened by its sessions
+    (an info day or a final seminar may fall outside the announced period)."""
+    days = [programme.start.first_day, programme.end.last_day]
+    for s in programme.sessions:
+        if s.date:
+            days += [s.date.first_day, (s.end_date or s.date).last_day]
+    return min(days), max(days)
+
+
+def programme_state(programme: Programme, today: dt.date) -> str:
+    if today < programme.start.first_day:
+        return "upcoming"
+    return "past" if today > programme_span(programme)[1] else "current"
+
+
+def card(programme: Programme, today: dt.date) -> ProgrammeCard:
+    state = programme_state(programme, today)
+    return ProgrammeCard(
+        slug=programme.slug,
+        title=programme.title,
+        url=urls.programme(programme.slug),
+        summary=programme.summary,
+        when=format_span(programme.start, programme.end),
+        state=state,
+        state_label=STATE_LABELS[state],
+        start=programme.start.first_day,
+    )
+
+
+def _deadline_close(session: Session) -> dt.date:
+    """The first day on which the deadline has passed."""
+    assert session.date is not None
+    day = session.date.first_day
+    return day if session.deadline == "before" else day + dt.timedelta(days=1)
+
+
+def _deadline_status(session: Session, today: dt.date) -> str:
+    last_day = _deadline_close(session) - dt.timedelta(days=1)
+    remaining = (last_day - today).days
+    if remaining < 0:
+        return "Tähtaeg on möödunud"
+    if remaining == 0:
+        return "Täna on viimane päev"
+    if remaining == 1:
+        return "Homme on viimane päev"
+    return f"Jäänud on {remaining} päeva"
+
+
+def _session_end(session: Session) -> dt.datetime | None:
+    """Local wall-clock moment after which the session is over."""
+    if session.date is None:
+        return None
+    if session.kind == "deadline":
+        return dt.datetime.combine(_deadline_close(session), dt.time())
+    last = (session.end_date or session.date).last_day
+    if session.end_time and not session.end_date:
+        return dt.datetime.combine(last, session.end_time)
+    return dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
+
+
+def session_view(session: Session, programme: Programme, now: dt.datetime) -> SessionView:
+    wall_now = now.replace(tzinfo=None)
+    end = _session_end(session)
+    past = end is not None and wall_now >= end
+    if session.date is None:
+        when, stamp = "Aeg täpsustamisel", ""
+    elif session.kind == "deadline":
+        assert session.deadline is not None
+        when, stamp = format_deadline(session.date, session.deadline), session.date.iso
+    else:
+        when = format_span(session.date, session.end_date)
+        times = format_time_range(session.start_time, session.end_time)
+        when = f"{when}, {times}" if times else when
+        stamp = session.date.iso
+        if session.start_time:
+            stamp += f"T{session.start_time:%H:%M}"
+
+    where, online_url = "", None
+    if session.online:
+        where = f"Veebis, {session.online.platform}" if session.online.platform else "Veebis"
+        online_url = session.online.url
+    if session.place:
+        place = ", ".join(
+            p for p in (session.place.venue, session.place.address, session.place.city) if p
+        )
+        where = f"{where}; {place}" if where else place
+
+    return SessionView(
+        id=session.id,
+        title=session.title or SESSION_KINDS[session.kind],
+        kind=session.kind,
+        kind_label=SESSION_KINDS[session.kind],
+        when=when,
+        datetime=stamp,
+        where=where,
+        online_url=online_url,
+        group=programme.groups.get(session.group) if session.group else None,
+        status=session.status,
+        status_label=None if session.status == "scheduled" else SESSION_STATUSES[session.status],
+        past=past,
+        deadline_status=(
+            _deadline_status(session, now.date()) if session.kind == "deadline" else None
+        ),
+        registration=session.registration,
+        registration_open=not past and session.status != "cancelled",
+        notes_html=to_html(session.notes) if session.notes else "",
+    )
+
+
+def _sort_key(session: Session) -> tuple[int, dt.date, dt.time, str]:
+    if session.date is None:
+        return (1, dt.date.max, dt.time(), session.id)
+    return (0, session.date.first_day, session.start_time or dt.time(), session.id)
+
+
+def schedule(programme: Programme, now: dt.datetime) -> list[ScheduleGroup]:
+    """Sessions in date order, grouped by the month they start in; unscheduled ones last."""
+    groups: dict[str, ScheduleGroup] = {}
+    for session in sorted(programme.sessions, key=_sort_key):
+        if session.date is None:
+            heading = "Aeg täpsustamisel"
+        else:
+            heading = f"{month_name(session.date.month).capitalize()} {session.date.year}"
+        groups.setdefault(heading, ScheduleGroup(heading)).sessions.append(
+            session_view(session, programme, now)
+        )
+    return list(groups.values())
+
+
+def _people_line(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"{low}–{high} inimest"
+    if low is not None:
+        return f"vähemalt {low} inimest"
+    return f"kuni {high} inimest"
+
+
+def programme_context(content: Content, programme: Programme, now: dt.datetime) -> dict[str, Any]:
+    today = now.date()
+    people, orgs, topics = content.people, content.organisations, content.topics
+    audience = programme.audience
+    facts: list[tuple[str, str]] = [("Toimumisaeg", format_span(programme.start, programme.end))]
+    if audience:
+        facts.append(("Kellele", audience.description))
+        if audience.team_size:
+            size = audience.team_size
+            facts.append(("Meeskonna suurus", _people_line(size.minimum, size.maximum)))
+        if audience.team_composition:
+            facts.append(("Meeskonna koosseis", audience.team_composition))
+    if programme.places:
+        places = programme.places
+        facts.append(("Kohti", f"{'kuni ' if places.up_to else ''}{places.count} {places.unit}"))
+    if programme.cost:
+        cost = programme.cost
+        price = "Tasuta" if cost.free else "Tasuline"
+        facts.append(("Osalustasu", f"{price} {cost.note}" if cost.note else price))
+    if programme.format:
+        facts.append(("Vorm", programme.format))
+
+    deadlines = [
+        session_view(s, programme, now)
+        for s in sorted(programme.sessions, key=_sort_key)
+        if s.kind in ("deadline", "info_day") and s.date is not None
+    ]
+    contacts = []
+    for c in programme.contacts:
+        org = orgs[c.organisation] if c.organisation else None
+        contacts.append(
+            {
+                "purpose": c.purpose,
+                "name": people[c.person].name if c.person else None,
+                "organisation": org.name if org else None,
+                "unit": c.unit,
+                "phone": c.phone,
+                "phone_href": "tel:" + c.phone.replace(" ", "") if c.phone else None,
+                "email": c.email,
+            }
+        )
+    return {
+        "programme": programme,
+        "state": programme_state(programme, today),
+        "state_label": STATE_LABELS[programme_state(programme, today)],
+        "description_html": to_html(programme.description),
+        "facts": facts,
+        "key_dates": deadlines,
+        "schedule": schedule(programme, now),
+        "topics": [(topics[t].title, urls.topic(t)) for t in programme.topics],
+        "team": [(people[m.person].name, m.role) for m in programme.team],
+        "organisers": [orgs[o] for o in programme.organisers],
+        "partners": [orgs[o] for o in programme.partners],
+        "contacts": contacts,
+    }
+
+
+def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.date]) -> list[Page]:
+    """Every page of the site, in a fixed order."""
+    today = now.date()
+    config = content.config
+    programmes = content.programmes
+
+    def updated(sources: Iterable[Path]) -> dict[str, str]:
+        day = max(changed[p] for p in sources)
+        return {"iso": day.isoformat(), "text": format_day(day)}
+
+    def programme_sources(programme: Programme) -> list[Path]:
+        return [
+            programme.source,
+            *(content.topics[t].source for t in programme.topics),
+            *(content.people[m.person].source for m in programme.team),
+            *(content.people[c.person].source for c in programme.contacts if c.person),
+            *(
+                content.organisations[o].source
+                for o in (*programme.organisers, *programme.partners)
+            ),
+            *(
+                content.organisations[c.organisation].source
+                for c in programme.contacts
+                if c.organisation
+            ),
+        ]
+
+    everything = [config.source, *changed]
+    cards = [card(p, today) for p in programmes]
+    # Soonest first for what is ahead; newest first in the archive.
+    active = sorted((c for c in cards if c.state != "past"), key=lambda c: (c.start, c.slug))
+    archive = sorted(
+        (c for c in cards if c.state == "past"), key=lambda c: (c.start, c.slug), reverse=True
+    )
+    pages = [
+        Page(
+            urls.HOME,
+            "home.html",
+            {"active": active, "archive": archive, "updated": updated(everything)},
+            tuple(everything),
+        ),
+        Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
+    ]
+    for programme in programmes:
+        sources = programme_sources(programme)
+        context = programme_context(content, programme, now)
+        context["updated"] = updated(sources)
+        pages.append(
+            Page(urls.programme(programme.slug), "programme.html", context, tuple(sources))
+        )
+
+    by_topic: dict[str, list[ProgrammeCard]] = {slug: [] for slug in content.topics}
+    for programme, programme_card in zip(programmes, cards, strict=True):
+        for slug in programme.topics:
+            by_topic[slug].append(programme_card)
+    topic_list = sorted(content.topics.values(), key=lambda t: t.title)
+    pages.append(
+        Page(
+            urls.TOPICS,
+            "topics.html",
+            {
+                "topics": [(t, urls.topic(t.slug), len(by_topic[t.slug])) for t in topic_list],
+                "updated": updated([t.source for t in topic_list] or [config.source]),
+            },
+            tuple(t.source for t in topic_list),
+        )
+    )
+    for topic in topic_list:
+        listed = sorted(by_topic[topic.slug], key=lambda c: (c.state == "past", c.slug))
+        sources = [topic.source, *(p.source for p in programmes if topic.slug in p.topics)]
+        pages.append(
+            Page(
+                urls.topic(topic.slug),
+                "topic.html",
+                {
+                    "topic": topic,
+                    "description_html": to_html(topic.description),
+                    "programmes": listed,
+                    "updated": updated(sources),
+                },
+                tuple(sources),
+            )
+        )
+    return pages

@@ -1,0 +1,81 @@
+"""The build, stage by stage: load and validate, plan, render, write.
+
+Nothing is written until every stage before writing has succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import history, pages, render, write
+from .model import Content
+from .validate import load_content
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass
+class BuildReport:
+    files: int = 0
+    pages: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def check(content_dir: Path) -> Content:
+    """Validate only. Raises ContentError listing every problem."""
+    return load_content(content_dir)
+
+
+def build(
+    content_dir: Path,
+    output_dir: Path,
+    now: dt.datetime | None = None,
+    base_url: str | None = None,
+    templates_dir: Path = TEMPLATES,
+) -> BuildReport:
+    report = BuildReport()
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        report.timings[stage] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
+    write.check_output_folder(output_dir, [content_dir, templates_dir, Path.cwd()])
+    content = load_content(content_dir)
+    if base_url:
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        content = replace(content, config=replace(content.config, base_url=base))
+    zone = ZoneInfo(content.config.timezone)
+    now = (now or dt.datetime.now(zone)).astimezone(zone)
+    lap("load")
+
+    sources = [
+        content.config.source,
+        *(
+            entity.source
+            for group in (
+                content.programmes,
+                content.topics.values(),
+                content.people.values(),
+                content.organisations.values(),
+            )
+            for entity in group
+        ),
+    ]
+    planned = pages.plan(content, now, history.last_changed(content_dir, sources, zone))
+    lap("plan")
+
+    assets = render.load_assets(templates_dir)
+    env = render.environment(templates_dir, content.config, assets)
+    files = {**render.render(planned, env), **assets}
+    lap("render")
+
+    write.write_site(files, output_dir)
+    lap("write")
+    report.files, report.pages = len(files), len(planned)
+    return report

@@ -1,0 +1,67 @@
+"""Render planned pages with Jinja: strict, autoescaped, one template per page kind."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import jinja2
+
+from . import urls
+from .errors import BuildError
+from .model import SiteConfig
+from .pages import Page
+
+ASSETS = "assets"  # folder inside templates/ copied to the site root as is
+
+
+def load_assets(templates: Path) -> dict[str, bytes]:
+    folder = templates / ASSETS
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def environment(
+    templates: Path, config: SiteConfig, assets: dict[str, bytes]
+) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = "/" + config.base_url.split("://", 1)[1].partition("/")[2]
+    # A content hash in asset URLs lets browsers cache them forever and still see changes.
+    versions = {name: hashlib.sha256(data).hexdigest()[:10] for name, data in assets.items()}
+
+    def url(path: str) -> str:
+        return base_path + path
+
+    def asset_url(name: str) -> str:
+        return f"{base_path}{name}?v={versions[name]}"
+
+    env.globals.update(site=config, url=url, asset_url=asset_url, urls=urls)
+    return env
+
+
+def render(pages: list[Page], env: jinja2.Environment) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for page in pages:
+        target = urls.output_file(page.path)
+        if target in files:
+            raise BuildError(f"kaks lehte kirjutaksid sama faili {target}")
+        try:
+            html = env.get_template(page.template).render(page=page, **page.context)
+        except jinja2.TemplateSyntaxError as error:
+            raise BuildError(
+                f"{error.filename}:{error.lineno}: mallivea: {error.message}"
+            ) from error
+        except jinja2.UndefinedError as error:
+            raise BuildError(f"mall {page.template} lehele /{page.path}: {error}") from error
+        files[target] = html.encode("utf-8")
+    return files
