@@ -128,7 +128,16 @@ function collectLinks() {
       return;
     }
     if (url.origin !== location.origin) return; // mailto:, external sites: not ours to check
+    const { hash } = url;
     url.hash = '';
+    if (url.href === location.href.split('#')[0] && hash) {
+      // A jump within this page (like a skip link): its target must exist here.
+      const id = decodeURIComponent(hash.slice(1));
+      const found = id === '' || id.toLowerCase() === 'top' || document.getElementById(id)
+        || document.getElementsByName(id).length > 0;
+      if (!found) urls.push({ raw, url: null, missingAnchor: true });
+      return;
+    }
     urls.push({ raw, url: url.href });
   };
   document.querySelectorAll('a[href]').forEach((el) => add(el, 'href'));
@@ -212,7 +221,9 @@ async function main() {
       }
 
       // Accessibility, at desktop width.
-      await page.addScriptTag({ content: axe.source });
+      // Evaluated over the DevTools protocol rather than as a <script> tag, so a
+      // Content-Security-Policy on the site cannot block the checker.
+      await page.evaluate(axe.source);
       const results = await page.evaluate(
         (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
         AXE_TAGS,
@@ -241,9 +252,9 @@ async function main() {
       }
 
       // Internal links and assets must exist.
-      for (const { raw, url } of await page.evaluate(collectLinks)) {
+      for (const { raw, url, missingAnchor } of await page.evaluate(collectLinks)) {
         if (url === null) {
-          problem(`unparseable link: ${raw}`);
+          problem(missingAnchor ? `link to a missing id on this page: ${raw}` : `unparseable link: ${raw}`);
           continue;
         }
         if (!linkStatus.has(url)) linkStatus.set(url, (await fetch(url)).status);

@@ -1,0 +1,42 @@
+"""Shared fixtures: builds of the real content, parsed pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from koosloome_site.pipeline import build
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+def build_real_site(output: Path, now: str) -> Path:
+    build(CONTENT, output, now=dt.datetime.fromisoformat(now))
+    return output
+
+
+def read_page(site: Path, path: str) -> BeautifulSoup:
+    file = site / (path + "index.html" if path == "" or path.endswith("/") else path)
+    return BeautifulSoup(file.read_text(encoding="utf-8"), "html.parser")
+
+
+def text(node: Tag | BeautifulSoup) -> str:
+    """Visible text with whitespace collapsed, as a reader sees it."""
+    return re.sub(r"\s+", " ", node.get_text(" ")).strip()
+
+
+@pytest.fixture(scope="session")
+def site_2023(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real content built as on 1 March 2023: the 2023 programme is upcoming."""
+    return build_real_site(tmp_path_factory.mktemp("site") / "out", "2023-03-01T12:00:00+02:00")
+
+
+@pytest.fixture(scope="session")
+def page_2023(site_2023: Path) -> Callable[[str], BeautifulSoup]:
+    return lambda path: read_page(site_2023, path)
