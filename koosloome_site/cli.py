@@ -1,4 +1,4 @@
-"""Command line: `build` (default) and `check`. Holds no logic beyond argument handling.
+"""Command line: `build` (default), `check` and `serve`. Holds no logic beyond argument handling.
 
 Exit status: 0 success, 1 content or build errors, 2 usage errors.
 """
@@ -76,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"Sisu korras: {len(content.programmes)} programmi, {len(content.topics)} teemat."
             )
+            return 0
+        if args.command == "serve":
+            from .serve import serve_forever  # watchdog is only needed here; keep builds quick
+
+            serve_forever(args.content, args.port, args.now, print)
             return 0
         report = build(args.content, args.output, now=args.now, base_url=args.base_url)
     except ContentError as error:

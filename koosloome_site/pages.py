@@ -23,6 +23,7 @@ from .dates import (
 from .markup import to_html
 from .model import SESSION_KINDS, SESSION_STATUSES, Content, Link, Programme, Session
 
+UNDATED = "Aeg täpsustamisel"
 STATE_LABELS = {"current": "Käimas", "upcoming": "Tulemas", "past": "Lõppenud"}
 
 
@@ -138,7 +139,7 @@ def session_view(session: Session, programme: Programme, now: dt.datetime) -> Se
     end = _session_end(session)
     past = end is not None and wall_now >= end
     if session.date is None:
-        when, stamp = "Aeg täpsustamisel", ""
+        when, stamp = "", ""
     elif session.kind == "deadline":
         assert session.deadline is not None
         when, stamp = format_deadline(session.date, session.deadline), session.date.iso
@@ -189,11 +190,13 @@ def _sort_key(session: Session) -> tuple[int, dt.date, dt.time, str]:
 
 
 def schedule(programme: Programme, now: dt.datetime) -> list[ScheduleGroup]:
-    """Sessions in date order, grouped by the month they start in; unscheduled ones last."""
+    """Sessions in date order, grouped by the month they start in; undated ones last, as
+    "to be announced" while the programme is ahead, as simply undated once it is over."""
     groups: dict[str, ScheduleGroup] = {}
+    undated = "Kuupäevata" if programme_state(programme, now.date()) == "past" else UNDATED
     for session in sorted(programme.sessions, key=_sort_key):
         if session.date is None:
-            heading = "Aeg täpsustamisel"
+            heading = undated
         else:
             heading = f"{month_name(session.date.month).capitalize()} {session.date.year}"
         groups.setdefault(heading, ScheduleGroup(heading)).sessions.append(

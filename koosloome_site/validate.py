@@ -138,7 +138,9 @@ def load_content(root: Path) -> Content:
         "organisations": organisations,
     }
     for ref in reader.references:
-        if ref.slug not in known[ref.folder]:
+        if ref.slug not in {
+            path.stem for path in files[ref.folder]
+        }:  # a broken file is its own error
             suggestion = did_you_mean(ref.slug, known[ref.folder])
             reader.problems.add(
                 ref.position,
@@ -435,13 +437,13 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
         f.error("end_date", "lõppkuupäev ilma alguskuupäevata", "lisa ka date")
     if date and end_date and end_date.last_day < date.first_day:
         f.error("end_date", "lõpp on enne algust", "end_date peab olema hiljem kui date")
-    if (start_time or end_time) and (date is None or date.day is None):
+    if (start_time or end_time) and (date.day is None if date else not f.has("date")):
         f.error(
             "start_time" if start_time else "end_time",
             "kellaaeg ilma päevata",
             "kellaaeg on lubatud ainult koos täpse kuupäevaga (AAAA-KK-PP)",
         )
-    if end_time and not start_time:
+    if end_time and not f.has("start_time"):
         f.error("end_time", "lõpuaeg ilma algusajata", "lisa start_time")
     if start_time and end_time and end_time <= start_time and not end_date:
         f.error("end_time", "lõpuaeg ei ole pärast algusaega", "kontrolli kellaaegu")
@@ -452,11 +454,11 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
                 "tähtajal peab olema sõnastus",
                 'deadline: before ("enne 30. märtsi") või until ("kuni 30. märtsini")',
             )
-        if date is None:
+        if not f.has("date"):
             f.error("date", "tähtajal peab olema kuupäev", "lisa date: AAAA-KK-PP")
         elif date is not None and date.day is None:
             f.error("date", "tähtaeg vajab täpset päeva", "kirjuta kuupäev kujul AAAA-KK-PP")
-    elif f.has("deadline"):
+    elif kind is not None and f.has("deadline"):
         f.error("deadline", "deadline sobib ainult toimumisele, mille kind on deadline")
 
     online = None
