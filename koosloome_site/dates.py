@@ -90,8 +90,11 @@ def month_name(month: int) -> str:
 
 
 def _genitive(month: int) -> str:
-    """märts -> märtsi, mai -> mai: Estonian month names add -i after a consonant."""
+    """The genitive of Babel's month name: märts -> märtsi, mai -> mai, and the -ber months
+    lose their e: september -> septembri."""
     name = month_name(month)
+    if name.endswith("ber"):
+        return name[:-3] + "bri"
     return name if name[-1] in "aeiouõäöü" else name + "i"
 
 
@@ -123,7 +126,10 @@ def format_span(start: PartialDate, end: PartialDate | None) -> str:
     same_precision = (start.day is None) == (end.day is None)
     if same_precision:
         skeleton = "yMMMM" if start.day is None else "yMMMMd"
-        return str(format_interval(start.first_day, end.first_day, skeleton, locale=LOCALE))
+        text = str(format_interval(start.first_day, end.first_day, skeleton, locale=LOCALE))
+        # CLDR puts thin spaces around the dash between months; use the plain spaces that
+        # the mixed-precision ranges below use too, so all ranges read alike.
+        return text.replace("\u2009", " ")
     if start.year == end.year:
         head = format_partial(start, weekday=False).removesuffix(f" {start.year}")
         return f"{head} – {format_partial(end, weekday=False)}"

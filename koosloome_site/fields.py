@@ -54,7 +54,6 @@ class Fields:
         node: Node,
         field: str,
         allowed: Iterable[str],
-        what: str = "",
     ) -> None:
         self.problems = problems
         self.field = field
@@ -65,7 +64,7 @@ class Fields:
             problems.add(
                 node.position,
                 field or "fail",
-                f"ootasin {what or 'võtmete ja väärtuste kogumit'}, leidsin: {describe(node)}",
+                f"ootasin võtmete ja väärtuste kogumit, leidsin: {describe(node)}",
                 "kirjuta väärtused kujul 'võti: väärtus', iga võti eraldi real",
             )
             return
@@ -169,16 +168,11 @@ class Fields:
         return self._converted(key, convert, required, hint)
 
     def slug(self, key: str, required: bool = False) -> str | None:
-        def convert(text: str) -> str:
-            if not SLUG.fullmatch(text):
-                raise ValueError(f"{text!r} ei ole sobiv tunnus")
-            return text
-
         node = self.node(key)
         hint = "kasuta väiketähti a–z, numbreid ja sidekriipse"
         if isinstance(node, Scalar) and slugify(node.text):
             hint += f", nt '{slugify(node.text)}'"
-        return self._converted(key, convert, required, hint)
+        return self._matching(key, SLUG, "sobiv tunnus", hint, required)
 
     def date(self, key: str, required: bool = False) -> PartialDate | None:
         hint = "kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK"
@@ -189,30 +183,26 @@ class Fields:
         return self._converted(key, parse_time, required, hint)
 
     def url(self, key: str, required: bool = False) -> str | None:
-        def convert(text: str) -> str:
-            if not _URL.fullmatch(text):
-                raise ValueError(f"{text!r} ei ole veebiaadress")
-            return text
-
-        return self._converted(key, convert, required, "aadress algab https:// või http://")
+        return self._matching(
+            key, _URL, "veebiaadress", "aadress algab https:// või http://", required
+        )
 
     def email(self, key: str) -> str | None:
-        def convert(text: str) -> str:
-            if not _EMAIL.fullmatch(text):
-                raise ValueError(f"{text!r} ei ole e-posti aadress")
-            return text
-
-        return self._converted(key, convert, False, "kirjuta kujul nimi@näide.ee")
+        return self._matching(key, _EMAIL, "e-posti aadress", "kirjuta kujul nimi@näide.ee")
 
     def phone(self, key: str) -> str | None:
+        hint = 'kirjuta numbrid jutumärkides, nt "5044576" või "+372 504 4576"'
+        return self._matching(key, _PHONE, "telefoninumber", hint)
+
+    def _matching(
+        self, key: str, pattern: re.Pattern[str], what: str, hint: str, required: bool = False
+    ) -> str | None:
         def convert(text: str) -> str:
-            if not _PHONE.fullmatch(text):
-                raise ValueError(f"{text!r} ei ole telefoninumber")
+            if not pattern.fullmatch(text):
+                raise ValueError(f"{text!r} ei ole {what}")
             return text
 
-        return self._converted(
-            key, convert, False, 'kirjuta numbrid jutumärkides, nt "5044576" või "+372 504 4576"'
-        )
+        return self._converted(key, convert, required, hint)
 
     def items(self, key: str, required: bool = False) -> list[tuple[str, Node]]:
         """The items of a list, each with its field path (`sessions[2]`, counted from 0)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import zoneinfo
 from collections.abc import Callable
-from collections.abc import Mapping as CollectionMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -132,16 +131,12 @@ def load_content(root: Path) -> Content:
     organisations = load_all("organisations", _organisation)
     programmes = load_all("programmes", _programme)
 
-    known: dict[str, CollectionMapping[str, object]] = {
-        "topics": topics,
-        "people": people,
-        "organisations": organisations,
-    }
+    # Resolve against the files found, not the ones that loaded: a broken file is reported
+    # once, as itself, not again at every reference to it.
+    existing = {folder: {path.stem for path in paths} for folder, paths in files.items()}
     for ref in reader.references:
-        if ref.slug not in {
-            path.stem for path in files[ref.folder]
-        }:  # a broken file is its own error
-            suggestion = did_you_mean(ref.slug, known[ref.folder])
+        if ref.slug not in existing[ref.folder]:
+            suggestion = did_you_mean(ref.slug, existing[ref.folder])
             reader.problems.add(
                 ref.position,
                 ref.field,
