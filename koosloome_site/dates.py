@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -99,7 +100,8 @@ def _genitive(month: int) -> str:
 
 
 def format_time(value: dt.time) -> str:
-    return f"{value.hour:02d}.{value.minute:02d}"
+    """`9.05`, `15.00`: EKI writes the hour without a leading zero and a dot before minutes."""
+    return f"{value.hour}.{value.minute:02d}"
 
 
 def format_time_range(start: dt.time | None, end: dt.time | None) -> str:
@@ -111,6 +113,7 @@ def format_time_range(start: dt.time | None, end: dt.time | None) -> str:
     return f"kell {format_time(start)}–{format_time(end)}"
 
 
+@functools.lru_cache(maxsize=4096)  # sessions repeat the same days; Babel is not free
 def format_partial(value: PartialDate, weekday: bool = True) -> str:
     """`neljapäev, 23. märts 2023` (or without the weekday); `detsember 2023`."""
     if value.day is None:
@@ -118,6 +121,7 @@ def format_partial(value: PartialDate, weekday: bool = True) -> str:
     return str(format_date(value.first_day, "full" if weekday else "long", locale=LOCALE))
 
 
+@functools.lru_cache(maxsize=4096)
 def format_span(start: PartialDate, end: PartialDate | None) -> str:
     """A date or a range at the precision the content gives: `8.–16. juuni 2023`,
     `märts–mai 2022`, `20. aprill – detsember 2023`."""

@@ -24,6 +24,10 @@ _URL = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{4,}[0-9]")
 _INTEGER = re.compile(r"0|[1-9][0-9]*")
+# Words YAML 1.1 tools read as booleans; we accept only true/false, and say which one was meant.
+_YAML11_TRUE = frozenset({"true", "yes", "y", "on", "jah"})
+_YAML11_FALSE = frozenset({"false", "no", "n", "off", "ei"})
+_DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # 30.03.2023, as Estonians write
 _TRANSLITERATE = str.maketrans("õäöüšž", "oaousz")
 
 
@@ -59,6 +63,11 @@ class Fields:
         self.field = field
         self.position = node.position
         self.entries: dict[str, tuple[Scalar, Node]] = {}
+        self.empty: dict[str, Position] = {}  # keys written with no value
+        # Keys whose problem is already reported: an unknown key resembling them, an alias.
+        self.excused: set[str] = set()
+        # Not a mapping at all: that one problem is reported, and none of its consequences.
+        self.broken = not isinstance(node, Mapping)
         allowed = tuple(allowed)
         if not isinstance(node, Mapping):
             problems.add(
@@ -70,15 +79,20 @@ class Fields:
             return
         for key, (key_node, value) in node.entries.items():
             if key in allowed:
-                if not (isinstance(value, Scalar) and value.is_null):
+                if isinstance(value, Scalar) and value.unreadable:
+                    self.excused.add(key)
+                elif isinstance(value, Scalar) and value.is_null:
+                    self.empty[key] = key_node.position
+                else:
                     self.entries[key] = (key_node, value)
                 continue
-            suggestion = did_you_mean(key, allowed)
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            self.excused.update(close)
             problems.add(
                 key_node.position,
                 self.path(key),
                 "tundmatu võti",
-                suggestion or "lubatud võtmed: " + ", ".join(allowed),
+                f"kas mõtlesid '{close[0]}'?" if close else "lubatud võtmed: " + ", ".join(allowed),
             )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -92,10 +106,21 @@ class Fields:
         return entry[1].position if entry else self.position
 
     def error(self, key: str, message: str, hint: str = "") -> None:
-        self.problems.add(self.where(key), self.path(key), message, hint)
+        if not self.broken:
+            self.problems.add(self.where(key), self.path(key), message, hint)
 
     def has(self, key: str) -> bool:
-        return key in self.entries
+        """Whether the editor gave this key a value (or tried to, under a misspelled name)."""
+        return key in self.entries or key in self.excused
+
+    def missing(self, key: str, hint: str = "") -> None:
+        """Report a required key without a value, unless that follows from another problem."""
+        if self.broken or key in self.excused:
+            return
+        if key in self.empty:
+            self.problems.add(self.empty[key], self.path(key), "kohustuslik väli on tühi", hint)
+        else:
+            self.problems.add(self.position, self.path(key), "kohustuslik väli puudub", hint)
 
     def node(self, key: str) -> Node | None:
         entry = self.entries.get(key)
@@ -105,7 +130,7 @@ class Fields:
         node = self.node(key)
         if node is None:
             if required:
-                self.problems.add(self.position, self.path(key), "kohustuslik väli puudub", hint)
+                self.missing(key, hint)
             return None
         if not isinstance(node, Scalar):
             self.error(key, f"ootasin ühte väärtust, leidsin: {describe(node)}", hint)
@@ -146,26 +171,29 @@ class Fields:
 
     def boolean(self, key: str, required: bool = False) -> bool | None:
         def convert(text: str) -> bool:
-            if text not in ("true", "false"):
-                raise ValueError(f"{text!r} ei ole jah/ei-väärtus")
-            return text == "true"
+            if text in ("true", "false"):
+                return text == "true"
+            if text.lower() in _YAML11_TRUE | _YAML11_FALSE:
+                word = "true" if text.lower() in _YAML11_TRUE else "false"
+                raise ValueError(f"kirjuta {word}, mitte {text}")
+            raise ValueError(f"{text!r} ei sobi siia")
 
-        return self._converted(key, convert, required, "kirjuta true (jah) või false (ei)")
+        return self._converted(
+            key, convert, required, "jah/ei-väljas on lubatud ainult true (jah) ja false (ei)"
+        )
 
     def choice(self, key: str, choices: Iterable[str], required: bool = False) -> str | None:
         options = tuple(choices)
-        node = self.node(key)
-        written = node.text.strip() if isinstance(node, Scalar) else ""
-        hint = (did_you_mean(written, options) if written else "") or "lubatud: " + ", ".join(
-            options
-        )
-
-        def convert(text: str) -> str:
-            if text not in options:
-                raise ValueError(f"{text!r} ei ole lubatud väärtus")
+        listed = "lubatud: " + ", ".join(options)
+        scalar = self._scalar(key, required, listed)
+        if scalar is None:
+            return None
+        text = scalar.text.strip()
+        if text in options:
             return text
-
-        return self._converted(key, convert, required, hint)
+        # the suggestion is worked out only on error: difflib is slow on large sites
+        self.error(key, f"{text!r} ei ole lubatud väärtus", did_you_mean(text, options) or listed)
+        return None
 
     def slug(self, key: str, required: bool = False) -> str | None:
         node = self.node(key)
@@ -176,6 +204,10 @@ class Fields:
 
     def date(self, key: str, required: bool = False) -> PartialDate | None:
         hint = "kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK"
+        node = self.node(key)
+        if isinstance(node, Scalar) and (m := _DAY_FIRST.fullmatch(node.text.strip())):
+            day, month, year = m.groups()
+            hint = f'kuupäev käib kujul AAAA-KK-PP: kirjuta "{year}-{month:0>2}-{day:0>2}"'
         return self._converted(key, parse_partial_date, required, hint)
 
     def time(self, key: str, required: bool = False) -> dt.time | None:
@@ -209,7 +241,7 @@ class Fields:
         node = self.node(key)
         if node is None:
             if required:
-                self.problems.add(self.position, self.path(key), "kohustuslik loend puudub")
+                self.missing(key, "lisa loend, iga element eraldi reale alustades '- '")
             return []
         if not isinstance(node, Sequence):
             self.error(
@@ -251,6 +283,6 @@ class Fields:
         node = self.node(key)
         if node is None:
             if required:
-                self.problems.add(self.position, self.path(key), "kohustuslik väli puudub")
+                self.missing(key)
             return None
         return Fields(self.problems, node, self.path(key), allowed)

@@ -112,7 +112,7 @@ def load_content(root: Path) -> Content:
     """Read and validate everything under `root`; raise ContentError listing all problems."""
     reader = _Reader(root)
     files = _discover(reader, root)
-    config = _site_config(reader, root / "site.yaml")
+    config = _site_config(reader, root / "site.yaml") if root.is_dir() else None
 
     def load_all(folder: str, build: Callable[[_Reader, Fields, str, Path], T]) -> dict[str, T]:
         entities: dict[str, T] = {}
@@ -379,19 +379,21 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
             f.error("groups", "ootasin kogumit kujul 'tunnus: nimi'")
 
     sessions = []
-    seen_ids: dict[str, int] = {}
+    first_line: dict[str, int] = {}  # session id -> line where it is first used
     for field, item in f.items("sessions", required=True):
-        session = _session(reader, Fields(p, item, field, _KEYS["session"]), groups)
+        fields = Fields(p, item, field, _KEYS["session"])
+        session = _session(reader, fields, groups)
         if session is None:
             continue
-        if session.id in seen_ids:
-            m = Fields(p, item, field, _KEYS["session"])
-            m.error(
+        if session.id in first_line:
+            fields.error(
                 "id",
                 f"tunnus '{session.id}' on juba kasutusel",
-                f"see on juba sessions[{seen_ids[session.id]}]; iga toimumise tunnus on unikaalne",
+                f"sama tunnus on juba real {first_line[session.id]}; "
+                "iga toimumise tunnus peab olema erinev",
             )
-        seen_ids.setdefault(session.id, int(field.rsplit("[", 1)[1][:-1]))
+        else:
+            first_line[session.id] = fields.where("id").line
         sessions.append(session)
 
     return Programme(

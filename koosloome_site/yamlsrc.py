@@ -29,6 +29,9 @@ class Scalar:
     text: str
     position: Position
     quoted: bool
+    # Stands for a value whose problem is already reported (an alias), so that the
+    # validator reports nothing more about it.
+    unreadable: bool = False
 
     @property
     def is_null(self) -> bool:
@@ -82,8 +85,18 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
 
     stack: list[Mapping | Sequence] = []
     pending_key: list[Scalar | None] = []  # per open mapping: the key awaiting its value
+    paths: list[str] = []  # per open collection: its field path, e.g. "sessions[2]"
     root: Node | None = None
     documents = 0
+
+    def child_path() -> str:
+        """The field path of the node about to be added."""
+        if not stack:
+            return ""
+        parent, key = stack[-1], pending_key[-1]
+        if isinstance(parent, Sequence):
+            return f"{paths[-1]}[{len(parent.items)}]"
+        return _join(paths[-1], key.text) if key is not None else paths[-1]
 
     def add(node: Node) -> None:
         nonlocal root
@@ -117,7 +130,7 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
             diagnostics.append(
                 Diagnostic(
                     key.position,
-                    key.text,
+                    _join(paths[-1], key.text),
                     "sama võti on selles kogumis kaks korda",
                     f"võti on juba real {first[0].position.line}; jäta alles üks neist",
                 )
@@ -135,7 +148,7 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                     "kirjuta väärtus välja igasse kohta, kus seda vaja on",
                 )
                 if isinstance(event, yaml.AliasEvent):
-                    add(Scalar("", pos(event.start_mark), quoted=False))
+                    add(Scalar("", pos(event.start_mark), quoted=False, unreadable=True))
                     continue
             tag = getattr(event, "tag", None)
             if tag is not None and isinstance(
@@ -159,29 +172,50 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                 add(Scalar(event.value, pos(event.start_mark), quoted=event.style in ("'", '"')))
             elif isinstance(event, yaml.MappingStartEvent):
                 node_m = Mapping(pos(event.start_mark))
+                paths.append(child_path())
                 add(node_m)
                 stack.append(node_m)
                 pending_key.append(None)
             elif isinstance(event, yaml.SequenceStartEvent):
                 node_s = Sequence(pos(event.start_mark))
+                paths.append(child_path())
                 add(node_s)
                 stack.append(node_s)
                 pending_key.append(None)
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 stack.pop()
                 pending_key.pop()
+                paths.pop()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "vigane YAML"
         line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
-        problem(mark, f"YAML-i süntaksiviga: {message}", _syntax_hint(message, line))
+        problem(mark, *_explain_syntax_error(message, line))
         return None
     return root
 
 
-def _syntax_hint(message: str, line: str) -> str:
-    if "\t" in line or "tab" in message:
-        return "kasuta taandeks tühikuid, mitte tabulaatorit"
-    if "mapping values" in message:
-        return "kui väärtuses on koolon, pane kogu väärtus jutumärkidesse"
-    return "kontrolli taandeid ja jutumärke sellel ja eelmisel real"
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _explain_syntax_error(problem: str, line: str) -> tuple[str, str]:
+    """PyYAML's English problem text, as an Estonian message and hint for the usual causes."""
+    if "\t" in line:
+        return "taandes on tabulaator", "kasuta taandeks tühikuid, mitte tabulaatorit"
+    if "mapping values are not allowed" in problem:
+        return (
+            "ootamatu koolon",
+            "kui väärtuses on koolon, pane kogu väärtus jutumärkidesse; "
+            "kui see on uus võti, pane see eraldi reale",
+        )
+    if "expected <block end>" in problem or "expected '-' indicator" in problem:
+        return "taane ei klapi", "sama taseme võtmed ja loendi read peavad algama samast veerust"
+    if "found unexpected end of stream" in problem or "quoted scalar" in problem:
+        return "jutumärgid jäid sulgemata", "lõpeta tekst samasuguse jutumärgiga, millega see algas"
+    if "could not find expected ':'" in problem:
+        return "võtme järel puudub koolon", "kirjuta kujul 'võti: väärtus'"
+    return (
+        f"YAML-i süntaksiviga ({problem})",
+        "kontrolli taandeid ja jutumärke sellel ja eelmisel real",
+    )
