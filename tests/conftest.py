@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
 
-def build_real_site(output: Path, now: str) -> Path:
-    build(CONTENT, output, now=dt.datetime.fromisoformat(now))
+def build_real_site(output: Path, now: str, content: Path = CONTENT) -> Path:
+    build(content, output, now=dt.datetime.fromisoformat(now))
     return output
 
 
