@@ -1,5 +1,5 @@
-""" "Last updated" comes from git history, so every clone builds the same pages; uncommitted
-edits (an editor previewing) fall back to the file's modification time."""
+"""Each page's "last updated" date comes from git history, so every clone builds the same
+pages; uncommitted edits (an editor previewing) fall back to the file's modification time."""
 
 from __future__ import annotations
 
