@@ -26,8 +26,9 @@ def read_page(site: Path, path: str) -> BeautifulSoup:
     return BeautifulSoup(file.read_text(encoding="utf-8"), "html.parser")
 
 
-def text(node: Tag | BeautifulSoup) -> str:
+def text(node: Tag | BeautifulSoup | None) -> str:
     """Visible text with whitespace collapsed, as a reader sees it."""
+    assert node is not None, "element not on the page"
     return re.sub(r"\s+", " ", node.get_text(" ")).strip()
 
 
