@@ -13,17 +13,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
-def last_changed(root: Path, files: list[Path], zone: ZoneInfo) -> dict[Path, dt.date]:
-    """The local date each of `files` last changed; one git call for the whole folder."""
+def last_changed(root: Path, files: list[Path], zone: ZoneInfo) -> dict[Path, dt.datetime]:
+    """When each of `files` last changed, in `zone`, to the second; one git call in all."""
     committed, dirty = _git_history(root)
     changed = {}
     for path in files:
         resolved = path.resolve()
         if resolved in committed and resolved not in dirty:
-            changed[path] = committed[resolved].astimezone(zone).date()
+            changed[path] = committed[resolved].astimezone(zone)
         else:
-            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, zone)
-            changed[path] = mtime.date()
+            mtime = dt.datetime.fromtimestamp(int(path.stat().st_mtime), zone)
+            changed[path] = mtime
     return changed
 
 

@@ -34,6 +34,7 @@ SESSION_STATUSES: dict[str, str] = {
 }
 
 DEADLINE_BOUNDS = ("before", "until")
+TIMEZONE = "Europe/Tallinn"  # the only one: dates and times in content are Tallinn wall-clock
 
 
 @dataclass(frozen=True)

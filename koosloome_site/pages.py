@@ -256,6 +256,7 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
         )
     return {
         "programme": programme,
+        "feed": urls.programme_feed(programme.slug),
         "state": programme_state(programme, today),
         "state_label": STATE_LABELS[programme_state(programme, today)],
         "description_html": to_html(programme.description),
@@ -270,14 +271,14 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
     }
 
 
-def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.date]) -> list[Page]:
+def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -> list[Page]:
     """Every page of the site, in a fixed order."""
     today = now.date()
     config = content.config
     programmes = content.programmes
 
     def updated(sources: Iterable[Path]) -> dict[str, str]:
-        day = max(changed[p] for p in sources)
+        day = max(changed[p] for p in sources).date()
         return {"iso": day.isoformat(), "text": format_day(day)}
 
     def programme_sources(programme: Programme) -> list[Path]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import history, pages, render, write
+from . import feeds, history, pages, render, write
 from .model import Content
 from .validate import load_content
 
@@ -67,12 +67,13 @@ def build(
             for entity in group
         ),
     ]
-    planned = pages.plan(content, now, history.last_changed(content_dir, sources, zone))
+    changed = history.last_changed(content_dir, sources, zone)
+    planned = pages.plan(content, now, changed)
     lap("plan")
 
     assets = render.load_assets(templates_dir)
     env = render.environment(templates_dir, content.config, assets)
-    files = {**render.render(planned, env), **assets}
+    files = {**render.render(planned, env), **assets, **feeds.feeds(content, changed, now)}
     lap("render")
 
     write.write_site(files, output_dir)

@@ -9,10 +9,15 @@ from __future__ import annotations
 HOME = ""
 TOPICS = "teemad/"
 NOT_FOUND = "404.html"
+SITE_FEED = "kalender.ics"
 
 
 def programme(slug: str) -> str:
     return f"programmid/{slug}/"
+
+
+def programme_feed(slug: str) -> str:
+    return f"programmid/{slug}/kalender.ics"
 
 
 def topic(slug: str) -> str:

@@ -13,43 +13,19 @@ tests skip locally, but fail in CI, where a skip would hide a broken setup.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.tools import BROWSER_DIR, REPO, VNU_JAR, require_tools
 
-REPO = Path(__file__).resolve().parent.parent
-BROWSER_DIR = REPO / "tests" / "browser"
-VNU_JAR = BROWSER_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+pytestmark = pytest.mark.browser
 
 # Two clocks give different pages: before the spring programmes everything is
 # upcoming; in late 2026 the "nothing upcoming" message is shown instead.
 NOWS = ["2023-03-01T12:00:00+02:00", "2026-11-25T12:00:00+02:00"]
-
-
-def require_tools(*needed: str) -> None:
-    """Skip (locally) or fail (in CI) when a checking tool is not installed."""
-    present = {
-        "java": shutil.which("java") is not None,
-        "node": shutil.which("node") is not None,
-        "tests/browser/node_modules": VNU_JAR.is_file()
-        and (BROWSER_DIR / "node_modules" / "axe-core").is_dir()
-        and (BROWSER_DIR / "node_modules" / "playwright-core").is_dir(),
-        "chromium": CHROMIUM.is_file(),
-    }
-    missing = [name for name in needed if not present[name]]
-    if not missing:
-        return
-    message = f"missing {', '.join(missing)}: run scripts/setup-test-tools.sh"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module", params=NOWS, ids=["now=2023-03", "now=2026-11"])
