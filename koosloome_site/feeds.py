@@ -46,12 +46,12 @@ def feeds(content: Content, changed: dict[Path, dt.datetime], now: dt.datetime) 
     config = content.config
     host = urlsplit(config.base_url).hostname or "localhost"
     files: dict[str, bytes] = {}
-    everything: list[icalendar.Event] = []
+    everything: list[_Serialised] = []
     for programme in content.programmes:
         page = config.base_url + urls.programme(programme.slug)
         modified = changed[programme.source].astimezone(dt.UTC)
         events = [
-            _event(programme, session, page, host, modified, now)
+            _serialise(_event(programme, session, page, host, modified, now))
             for session in programme.sessions
             if in_feed(session)
         ]
@@ -63,7 +63,20 @@ def feeds(content: Content, changed: dict[Path, dt.datetime], now: dt.datetime) 
     return files
 
 
-def _calendar(name: str, description: str, url: str, events: list[icalendar.Event]) -> bytes:
+# An event's place in the feed (start, uid), whether it has a clock time, and its iCalendar
+# text. Each event is serialised once and reused in the site-wide feed: icalendar's line
+# folding is the slowest step of a build.
+_Serialised = tuple[tuple[str, str], bool, bytes]
+
+
+def _serialise(event: icalendar.Event) -> _Serialised:
+    start = event.decoded("dtstart")
+    timed = isinstance(start, dt.datetime)
+    day = start.replace(tzinfo=None) if timed else start
+    return (day.isoformat(), str(event["uid"])), timed, bytes(event.to_ical())
+
+
+def _calendar(name: str, description: str, url: str, events: list[_Serialised]) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -78,17 +91,11 @@ def _calendar(name: str, description: str, url: str, events: list[icalendar.Even
     calendar.add("url", url)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
-    if any(isinstance(event.decoded("dtstart"), dt.datetime) for event in events):
+    if any(timed for _, timed, _ in events):
         calendar.add_component(tallinn_timezone())
-    for event in sorted(events, key=_order):
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
-
-
-def _order(event: icalendar.Event) -> tuple[str, str]:
-    start = event.decoded("dtstart")
-    day = start if not isinstance(start, dt.datetime) else start.replace(tzinfo=None)
-    return (day.isoformat(), str(event["uid"]))
+    head, end = bytes(calendar.to_ical()).rsplit(b"END:VCALENDAR", 1)
+    body = b"".join(text for _, _, text in sorted(events, key=lambda e: e[0]))
+    return head + body + b"END:VCALENDAR" + end
 
 
 def _event(

@@ -227,3 +227,9 @@ def test_edits_reach_subscribers_as_updates_of_the_same_events(tmp_path: Path) -
     assert cancelled["status"] == "CANCELLED"
     assert str(cancelled["summary"]).startswith("ÄRA JÄETUD: ")
     assert all(int(str(after[u]["sequence"])) > int(str(before[u]["sequence"])) for u in after)
+
+
+def test_feeds_do_not_depend_on_the_build_clock(site: Path, tmp_path: Path) -> None:
+    later = build_real_site(tmp_path / "later", "2026-11-25T12:00:00+02:00")
+    for feed in (P2022, P2023, "kalender.ics"):
+        assert (later / feed).read_bytes() == (site / feed).read_bytes(), feed
