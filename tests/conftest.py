@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,20 @@ CONTENT = ROOT / "content"
 def build_real_site(output: Path, now: str, content: Path = CONTENT) -> Path:
     build(content, output, now=dt.datetime.fromisoformat(now))
     return output
+
+
+def git(repo: Path, *args: str, when: str) -> None:
+    """Run git in `repo` with a fixed author and commit time, as if committed at `when`."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.ee",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.ee",
+    }
+    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def read_page(site: Path, path: str) -> BeautifulSoup:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 import vobject
 
 from koosloome_site.feeds import tallinn_timezone
-from tests.conftest import CONTENT, build_real_site
+from tests.conftest import CONTENT, build_real_site, git
 from tests.tools import BROWSER_DIR, require_tools
 
 NOW = "2023-03-01T12:00:00+02:00"
@@ -177,19 +176,6 @@ def test_tallinn_timezone_agrees_with_the_tz_database() -> None:
         local = moment.astimezone(tz_database).replace(tzinfo=None)
         assert ours.utcoffset(local) == tz_database.utcoffset(local), local
         moment += dt.timedelta(hours=7)  # lands on every hour of the day over the years
-
-
-def git(repo: Path, *args: str, when: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.ee",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.ee",
-    }
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
 
 
 def test_edits_reach_subscribers_as_updates_of_the_same_events(tmp_path: Path) -> None:

@@ -6,35 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from koosloome_site.history import last_changed
-from tests.conftest import CONTENT, build_real_site, read_page, text
+from tests.conftest import CONTENT, build_real_site, git, read_page, text
 
 TALLINN = ZoneInfo("Europe/Tallinn")
 PROGRAMME = "programmes/kogukonna-koosloome-labor-2023.yaml"
 
 
-def git(repo: Path, *args: str, when: str = "2024-01-31T23:30:00+00:00") -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_DATE": when,
-        "GIT_COMMITTER_DATE": when,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.ee",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.ee",
-    }
-    subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
-
-
 def test_pages_show_the_newest_commit_of_their_sources_in_tallinn_time(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(CONTENT, repo / "content")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
+    git(repo, "init", "-q", when="2023-01-10T12:00:00+00:00")
+    git(repo, "add", ".", when="2023-01-10T12:00:00+00:00")
     git(repo, "commit", "-qm", "content", when="2023-01-10T12:00:00+00:00")
     source = repo / "content" / PROGRAMME
     source.write_text(source.read_text("utf-8") + "\n", "utf-8")
@@ -56,8 +42,8 @@ def test_uncommitted_and_untracked_files_use_their_modification_time(tmp_path: P
     committed, edited, new = (repo / "content" / name for name in ("a.yaml", "b.yaml", "c.yaml"))
     committed.write_text("a: 1\n")
     edited.write_text("b: 1\n")
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
+    git(repo, "init", "-q", when="2023-01-10T12:00:00+00:00")
+    git(repo, "add", ".", when="2023-01-10T12:00:00+00:00")
     git(repo, "commit", "-qm", "content", when="2023-01-10T12:00:00+00:00")
     edited.write_text("b: 2\n")
     new.write_text("c: 1\n")
