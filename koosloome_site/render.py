@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import traceback
 from pathlib import Path
 
 import jinja2
@@ -77,6 +78,19 @@ def render(pages: list[Page], env: jinja2.Environment) -> dict[str, bytes]:
                 f"{error.filename}:{error.lineno}: mallivea: {error.message}"
             ) from error
         except jinja2.UndefinedError as error:
-            raise BuildError(f"mall {page.template} lehele /{page.path}: {error}") from error
+            raise BuildError(
+                f"{_template_frame(error, page.template)}: lehel /{page.path}: {error}"
+            ) from error
         files[target] = html.encode("utf-8")
     return files
+
+
+def _template_frame(error: Exception, fallback: str) -> str:
+    """`templates/x.html:12`: Jinja compiles templates to Python whose tracebacks keep the
+    template's file name and line, so the innermost such frame is where the bug is."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.endswith(".html")
+    ]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else fallback

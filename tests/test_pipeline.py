@@ -1,0 +1,90 @@
+"""Build-wide promises: strict templates, guarded output, safe Markdown, visible status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from koosloome_site.errors import BuildError
+from koosloome_site.pipeline import TEMPLATES, build
+from tests.conftest import CONTENT, build_real_site, read_page, text
+
+NOW = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
+PROGRAMME = "programmes/kogukonna-koosloome-labor-2023.yaml"
+PAGE = "programmid/kogukonna-koosloome-labor-2023/"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT, copy)
+    return copy
+
+
+def edit(content: Path, old: str, new: str) -> None:
+    source = content / PROGRAMME
+    text_before = source.read_text("utf-8")
+    assert text_before.count(old) == 1, old
+    source.write_text(text_before.replace(old, new), "utf-8")
+
+
+def test_a_template_using_an_unknown_value_fails_the_build_and_writes_nothing(
+    content: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    page = templates / "topic.html"
+    page.write_text(page.read_text("utf-8").replace("{{ topic.title }}", "{{ topic.titel }}"))
+    output = tmp_path / "out"
+    with pytest.raises(BuildError, match=r"topic\.html:\d+: .*titel"):
+        build(content, output, now=NOW, templates_dir=templates)
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("where", ["content", "parent"])
+def test_output_folder_that_would_replace_the_content_is_refused(content: Path, where: str) -> None:
+    target = content if where == "content" else content.parent
+    with pytest.raises(BuildError, match="väljundkaust"):
+        build(content, target, now=NOW)
+    assert (content / PROGRAMME).is_file()
+
+
+def test_raw_html_in_markdown_never_reaches_the_page(content: Path, tmp_path: Path) -> None:
+    edit(
+        content,
+        "  Kogukonna koosloome labor on",
+        "  <script>alert(1)</script>\n"
+        '  <a href="javascript:alert(2)" onclick="x()">link</a>\n\n'
+        "  Kogukonna koosloome labor on",
+    )
+    site = build_real_site(tmp_path / "out", NOW.isoformat(), content)
+    soup = read_page(site, PAGE)
+    assert soup.find("script") is None
+    link = soup.find("a", string="link")
+    assert link is not None and "href" not in link.attrs and "onclick" not in link.attrs
+
+
+def test_cancelled_and_moved_sessions_are_marked_on_the_page(content: Path, tmp_path: Path) -> None:
+    edit(content, '    date: "2023-06-09"\n', '    date: "2023-06-09"\n    status: cancelled\n')
+    edit(
+        content,
+        '    date: "2023-05-18"\n    online: true\n',
+        '    date: "2023-05-18"\n    status: postponed\n    online: true\n',
+    )
+    site = build_real_site(tmp_path / "out", NOW.isoformat(), content)
+    soup = read_page(site, PAGE)
+    cancelled = soup.find(id="toimumine-praktiline-koolitus-tallinn-2023-06-09")
+    postponed = soup.find(id="toimumine-virtuaalne-kohtumine-2023-05-18")
+    assert "Ära jäetud" in text(cancelled)
+    assert "Edasi lükatud" in text(postponed)
+
+
+def test_registration_closes_when_its_session_has_passed(content: Path, tmp_path: Path) -> None:
+    site = build_real_site(tmp_path / "out", "2023-03-23T16:31:00+02:00", content)
+    info = read_page(site, PAGE).find(id="toimumine-infopaev")
+    assert "(lõppenud)" in text(info) and "(toimunud)" in text(info)
+    still_open = build_real_site(tmp_path / "out2", "2023-03-23T16:29:00+02:00", content)
+    assert "(lõppenud)" not in text(read_page(still_open, PAGE).find(id="toimumine-infopaev"))
