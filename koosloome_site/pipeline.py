@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import feeds, history, pages, render, write
+from . import feeds, history, pages, render, sitemap, urls, write
 from .model import Content
 from .validate import load_content
 
@@ -73,7 +73,12 @@ def build(
 
     assets = render.load_assets(templates_dir)
     env = render.environment(templates_dir, content.config, assets)
-    files = {**render.render(planned, env), **assets, **feeds.feeds(content, changed, now)}
+    files = {
+        **render.render(planned, env),
+        **assets,
+        **feeds.feeds(content, changed, now),
+        urls.SITEMAP: sitemap.sitemap(planned, content.config.base_url),
+    }
     lap("render")
 
     write.write_site(files, output_dir)

@@ -10,6 +10,7 @@ HOME = ""
 TOPICS = "teemad/"
 NOT_FOUND = "404.html"
 SITE_FEED = "kalender.ics"
+SITEMAP = "sitemap.xml"
 
 
 def programme(slug: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import filecmp
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -291,3 +292,16 @@ def test_same_content_gives_byte_identical_output(site_2023: Path, tmp_path: Pat
     assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     _, mismatch, errors = filecmp.cmpfiles(site_2023, again, files, shallow=False)
     assert (mismatch, errors) == ([], [])
+
+
+def test_sitemap_lists_every_public_page_with_its_last_change(site_2023: Path) -> None:
+    space = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ElementTree.parse(site_2023 / "sitemap.xml").getroot()
+    entries = {
+        url.findtext("s:loc", namespaces=space): url.findtext("s:lastmod", namespaces=space)
+        for url in root.findall("s:url", space)
+    }
+    base = "https://programmid.koosloome.ee/"
+    pages = {p.parent.relative_to(site_2023).as_posix() for p in site_2023.rglob("index.html")}
+    assert set(entries) == {base + ("" if p == "." else p + "/") for p in pages}
+    assert all(len(day or "") == 10 for day in entries.values())
