@@ -214,7 +214,7 @@ def _people_line(low: int | None, high: int | None) -> str:
 
 
 def programme_context(content: Content, programme: Programme, now: dt.datetime) -> dict[str, Any]:
-    today = now.date()
+    state = programme_state(programme, now.date())
     people, orgs, topics = content.people, content.organisations, content.topics
     audience = programme.audience
     facts: list[tuple[str, str]] = [("Toimumisaeg", format_span(programme.start, programme.end))]
@@ -235,7 +235,8 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
     if programme.format:
         facts.append(("Vorm", programme.format))
 
-    deadlines = [
+    # Repeated near the top: what a prospective participant must not miss.
+    key_dates = [
         session_view(s, programme, now)
         for s in sorted(programme.sessions, key=_sort_key)
         if s.kind in ("deadline", "info_day") and s.date is not None
@@ -257,11 +258,11 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
     return {
         "programme": programme,
         "feed": urls.programme_feed(programme.slug),
-        "state": programme_state(programme, today),
-        "state_label": STATE_LABELS[programme_state(programme, today)],
+        "state": state,
+        "state_label": STATE_LABELS[state],
         "description_html": to_html(programme.description),
         "facts": facts,
-        "key_dates": deadlines,
+        "key_dates": key_dates,
         "schedule": schedule(programme, now),
         "topics": [(topics[t].title, urls.topic(t)) for t in programme.topics],
         "team": [(people[m.person].name, m.role) for m in programme.team],
