@@ -62,8 +62,7 @@ class Reference:
 class _Reader:
     """State of one validation run: the problems found and the references to check."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self) -> None:
         self.problems = Problems()
         self.references: list[Reference] = []
 
@@ -110,7 +109,7 @@ class _Reader:
 
 def load_content(root: Path) -> Content:
     """Read and validate everything under `root`; raise ContentError listing all problems."""
-    reader = _Reader(root)
+    reader = _Reader()
     files = _discover(reader, root)
     config = _site_config(reader, root / "site.yaml") if root.is_dir() else None
 
