@@ -27,6 +27,10 @@ def _now(text: str) -> dt.datetime:
     return value
 
 
+def _say(message: str) -> None:
+    print(message, flush=True)  # the preview runs for long; show each line as it happens
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="build.py",
@@ -35,9 +39,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "command",
         nargs="?",
-        choices=("build", "check"),
+        choices=("build", "check", "serve"),
         default="build",
-        help="build: ehita sait (vaikimisi); check: ainult kontrolli sisu",
+        help="build: ehita sait (vaikimisi); check: ainult kontrolli sisu; "
+        "serve: eelvaade aadressil http://127.0.0.1:PORT/, uueneb iga salvestusega",
     )
     p.add_argument(
         "--content",
@@ -57,6 +62,9 @@ def parser() -> argparse.ArgumentParser:
         "--base-url",
         metavar="URL",
         help="saidi aadress, nt http://localhost:8000/ (vaikimisi site.yaml-ist)",
+    )
+    p.add_argument(
+        "--port", type=int, default=8000, help="eelvaate port (vaikimisi 8000; 0: vaba port)"
     )
     p.add_argument(
         "--now",
@@ -80,7 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve_forever  # watchdog is only needed here; keep builds quick
 
-            serve_forever(args.content, args.port, args.now, print)
+            try:
+                serve_forever(args.content, args.port, args.now, _say)
+            except OSError as error:  # most often: the port is taken by another program
+                print(
+                    f"viga: porti {args.port} ei saa kasutada ({error.strerror}); "
+                    f"proovi teist, nt --port {args.port + 1}",
+                    file=sys.stderr,
+                )
+                return 2
             return 0
         report = build(args.content, args.output, now=args.now, base_url=args.base_url)
     except ContentError as error:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,6 +18,7 @@ import pytest
 
 from koosloome_site.serve import VERSION_PATH, Preview
 from tests.conftest import CONTENT
+from tests.tools import REPO
 
 PROGRAMME = "programmes/kogukonna-koosloome-labor-2023.yaml"
 
@@ -78,3 +84,39 @@ def test_preview_rebuilds_on_save_and_shows_errors_until_fixed(preview: Preview)
 def test_preview_serves_the_not_found_page_for_unknown_addresses(preview: Preview) -> None:
     status, html = fetch(preview.url + "ei-ole-sellist/")
     assert status == 404 and "Lehte ei leitud" in html
+
+
+def test_build_py_serve_starts_the_preview_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    command = [sys.executable, str(REPO / "build.py"), "serve", "--port", "0"]
+    with subprocess.Popen(
+        [*command, "--content", str(content)], stdout=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            match = re.search(r"http://127\.0\.0\.1:\d+/", first)
+            assert match, first
+            status, html = fetch(match.group(0))
+            assert status == 200 and "Programmid" in html
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=10) == 0
+
+
+def test_serve_on_a_taken_port_says_so_and_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = subprocess.run(
+            [sys.executable, str(REPO / "build.py"), "serve", "--port", port],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert f"porti {port} ei saa kasutada" in result.stderr
