@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import feeds, history, pages, render, sitemap, urls, write
+from . import background, feeds, history, pages, render, sitemap, urls, write
 from .model import Content
 from .validate import load_content
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PARALLEL_FROM_SESSIONS = 300  # below this, starting a second process costs more than it saves
 
 
 @dataclass
@@ -68,6 +69,12 @@ def build(
         ),
     ]
     changed = history.last_changed(content_dir, sources, zone)
+    # The feeds are the costliest output (icalendar's line folding); on large sites they are
+    # made on the other core while this one plans and renders the pages.
+    events = sum(len(p.sessions) for p in content.programmes)
+    calendar_files = background.start(
+        lambda: feeds.feeds(content, changed, now), worth_it=events >= PARALLEL_FROM_SESSIONS
+    )
     planned = pages.plan(content, now, changed)
     lap("plan")
 
@@ -76,7 +83,7 @@ def build(
     files = {
         **render.render(planned, env),
         **assets,
-        **feeds.feeds(content, changed, now),
+        **calendar_files(),
         urls.SITEMAP: sitemap.sitemap(planned, content.config.base_url),
     }
     lap("render")

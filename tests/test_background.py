@@ -1,0 +1,63 @@
+"""Feeds made on the second core give the same bytes as feeds made in place.
+
+Each check runs in a fresh interpreter: forking is only used while a process has one thread,
+and a test process may have others (the preview tests start servers).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.tools import REPO
+
+
+def python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_work_runs_in_another_process_and_errors_come_back() -> None:
+    assert (
+        python(
+            "import os; from koosloome_site import background;"
+            "print(background.start(os.getpid, worth_it=True)() != os.getpid())"
+        )
+        == "True"
+    )
+    assert (
+        python(
+            "from koosloome_site import background\n"
+            "try: background.start(lambda: 1 / 0, worth_it=True)()\n"
+            "except ZeroDivisionError: print('raised')"
+        )
+        == "raised"
+    )
+
+
+def build_with_threshold(output: Path, threshold: int) -> None:
+    python(
+        "import datetime as dt; from pathlib import Path; from koosloome_site import pipeline;"
+        f"pipeline.PARALLEL_FROM_SESSIONS = {threshold};"
+        f"pipeline.build(Path('content'), Path({str(output)!r}),"
+        " now=dt.datetime.fromisoformat('2023-03-01T12:00:00+02:00'))"
+    )
+
+
+def test_parallel_and_serial_builds_are_byte_identical(tmp_path: Path) -> None:
+    build_with_threshold(tmp_path / "parallel", 0)
+    build_with_threshold(tmp_path / "serial", 10**9)
+    files = sorted(
+        str(p.relative_to(tmp_path / "serial"))
+        for p in (tmp_path / "serial").rglob("*")
+        if p.is_file()
+    )
+    _, mismatch, errors = filecmp.cmpfiles(
+        tmp_path / "parallel", tmp_path / "serial", files, shallow=False
+    )
+    assert (mismatch, errors) == ([], [])
+    assert any(name.endswith(".ics") for name in files)
