@@ -25,7 +25,7 @@ import icalendar
 from . import urls
 from .dates import format_deadline
 from .model import SESSION_KINDS, SESSION_STATUSES, TIMEZONE, Content, Programme, Session
-from .pages import SessionView, session_view
+from .pages import session_when, session_where
 
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
 REFRESH = dt.timedelta(hours=6)  # how often subscribed calendars are asked to look again
@@ -41,7 +41,7 @@ def in_feed(session: Session) -> bool:
     return session.date is not None and session.date.day is not None
 
 
-def feeds(content: Content, changed: dict[Path, dt.datetime], now: dt.datetime) -> dict[str, bytes]:
+def feeds(content: Content, changed: dict[Path, dt.datetime]) -> dict[str, bytes]:
     """Every feed of the site: {output path: bytes}."""
     config = content.config
     host = urlsplit(config.base_url).hostname or "localhost"
@@ -51,7 +51,7 @@ def feeds(content: Content, changed: dict[Path, dt.datetime], now: dt.datetime) 
         page = config.base_url + urls.programme(programme.slug)
         modified = changed[programme.source].astimezone(dt.UTC)
         events = [
-            _serialise(_event(programme, session, page, host, modified, now))
+            _serialise(_event(programme, session, page, host, modified))
             for session in programme.sessions
             if in_feed(session)
         ]
@@ -104,10 +104,10 @@ def _event(
     page: str,
     host: str,
     modified: dt.datetime,
-    now: dt.datetime,
 ) -> icalendar.Event:
+    """One session as an event; nothing in it depends on the build's clock."""
     assert session.date is not None and session.date.day is not None
-    view = session_view(session, programme, now)
+    where, online_url = session_where(session)
     event = icalendar.Event()
     event.add("uid", f"{session.id}.{programme.slug}@{host}")
     event.add("dtstamp", modified)
@@ -126,7 +126,7 @@ def _event(
         event.add("dtstart", day)
         event.add("dtend", last + dt.timedelta(days=1))  # all-day ends are exclusive
 
-    title = view.title
+    title = session.title or SESSION_KINDS[session.kind]
     if session.kind == "deadline":
         assert session.deadline is not None
         title = f"Tähtaeg: {title} ({format_deadline(session.date, session.deadline)})"
@@ -135,23 +135,25 @@ def _event(
         title = f"{SESSION_STATUSES[session.status].upper()}: {title}"
     event.add("summary", f"{title} – {programme.title}")
     event.add("status", _STATUS[session.status])
-    if view.where:
-        event.add("location", view.where)
+    if where:
+        event.add("location", where)
     event.add("categories", [SESSION_KINDS[session.kind]])
     event.add("class", "PUBLIC")
     event.add("url", f"{page}#toimumine-{session.id}")
-    event.add("description", _description(view, session, programme, page))
+    event.add("description", _description(session, programme, page, where, online_url))
     return event
 
 
-def _description(view: SessionView, session: Session, programme: Programme, page: str) -> str:
-    lines = [f"{programme.title}", f"Aeg: {view.when}"]
-    if view.where:
-        lines.append(f"Koht: {view.where}" + (f" ({view.online_url})" if view.online_url else ""))
-    if view.group:
-        lines.append(f"Grupp: {view.group}")
-    if view.status_label:
-        lines.append(f"Olek: {view.status_label}")
+def _description(
+    session: Session, programme: Programme, page: str, where: str, online_url: str | None
+) -> str:
+    lines = [programme.title, f"Aeg: {session_when(session)[0]}"]
+    if where:
+        lines.append(f"Koht: {where}" + (f" ({online_url})" if online_url else ""))
+    if session.group:
+        lines.append(f"Grupp: {programme.groups[session.group]}")
+    if session.status != "scheduled":
+        lines.append(f"Olek: {SESSION_STATUSES[session.status]}")
     if session.notes:
         lines += ["", session.notes]
     if session.registration:

@@ -134,23 +134,23 @@ def _session_end(session: Session) -> dt.datetime | None:
     return dt.datetime.combine(last + dt.timedelta(days=1), dt.time())
 
 
-def session_view(session: Session, programme: Programme, now: dt.datetime) -> SessionView:
-    wall_now = now.replace(tzinfo=None)
-    end = _session_end(session)
-    past = end is not None and wall_now >= end
+def session_when(session: Session) -> tuple[str, str]:
+    """The Estonian wording of when a session is, and its `<time datetime>` value."""
     if session.date is None:
-        when, stamp = "", ""
-    elif session.kind == "deadline":
+        return "", ""
+    if session.kind == "deadline":
         assert session.deadline is not None
-        when, stamp = format_deadline(session.date, session.deadline), session.date.iso
-    else:
-        when = format_span(session.date, session.end_date)
-        times = format_time_range(session.start_time, session.end_time)
-        when = f"{when}, {times}" if times else when
-        stamp = session.date.iso
-        if session.start_time:
-            stamp += f"T{session.start_time:%H:%M}"
+        return format_deadline(session.date, session.deadline), session.date.iso
+    when = format_span(session.date, session.end_date)
+    times = format_time_range(session.start_time, session.end_time)
+    stamp = session.date.iso
+    if session.start_time:
+        stamp += f"T{session.start_time:%H:%M}"
+    return (f"{when}, {times}" if times else when), stamp
 
+
+def session_where(session: Session) -> tuple[str, str | None]:
+    """Where a session is, in words, and the link for joining online, if any."""
     where, online_url = "", None
     if session.online:
         where = f"Veebis, {session.online.platform}" if session.online.platform else "Veebis"
@@ -160,7 +160,14 @@ def session_view(session: Session, programme: Programme, now: dt.datetime) -> Se
             p for p in (session.place.venue, session.place.address, session.place.city) if p
         )
         where = f"{where}; {place}" if where else place
+    return where, online_url
 
+
+def session_view(session: Session, programme: Programme, now: dt.datetime) -> SessionView:
+    end = _session_end(session)
+    past = end is not None and now.replace(tzinfo=None) >= end
+    when, stamp = session_when(session)
+    where, online_url = session_where(session)
     return SessionView(
         id=session.id,
         title=session.title or SESSION_KINDS[session.kind],

@@ -73,7 +73,7 @@ def build(
     # made on the other core while this one plans and renders the pages.
     events = sum(len(p.sessions) for p in content.programmes)
     calendar_files = background.start(
-        lambda: feeds.feeds(content, changed, now), worth_it=events >= PARALLEL_FROM_SESSIONS
+        lambda: feeds.feeds(content, changed), worth_it=events >= PARALLEL_FROM_SESSIONS
     )
     planned = pages.plan(content, now, changed)
     lap("plan")
