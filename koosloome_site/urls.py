@@ -10,6 +10,7 @@ HOME = ""
 TOPICS = "teemad/"
 NOT_FOUND = "404.html"
 SITE_FEED = "kalender.ics"
+CALENDAR_HELP = "kalender/"  # how to subscribe, step by step
 SITEMAP = "sitemap.xml"
 
 
@@ -23,6 +24,15 @@ def programme_feed(slug: str) -> str:
 
 def topic(slug: str) -> str:
     return f"teemad/{slug}/"
+
+
+def topic_feed(slug: str) -> str:
+    return f"teemad/{slug}/kalender.ics"
+
+
+def session_event(programme_slug: str, session_id: str) -> str:
+    """One session as its own calendar file, for "add to calendar" (not a subscription)."""
+    return f"programmid/{programme_slug}/kalender/{session_id}.ics"
 
 
 def output_file(path: str) -> str:
