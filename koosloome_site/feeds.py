@@ -1,22 +1,29 @@
-"""iCalendar feeds: one per programme and one for the whole site, built in code (icalendar).
+"""iCalendar files: a feed per programme, per topic and for the whole site, and a file per
+session for "add to calendar", all built in code with icalendar.
 
 What subscribers in Google, Apple, Outlook and Thunderbird rely on:
-- UID `<session id>.<programme slug>@<site host>` is stable as long as the ids are, so an
-  edited session updates in place and never turns into a duplicate.
-- DTSTAMP and LAST-MODIFIED are when the programme's file last changed (from git), and
-  SEQUENCE grows with that time: unchanged content gives byte-identical feeds, and a changed
-  session is seen as a newer version of the same event.
+- UID `<session id>.<programme slug>@<site host>` is stable as long as the ids are, and the
+  same in every file the session is in, so an edited session updates in place and never turns
+  into a duplicate.
+- SEQUENCE, LAST-MODIFIED and DTSTAMP come from the session's own history (revisions.py):
+  editing one session makes only that event newer, and unchanged content gives byte-identical
+  files. Nothing depends on the build's clock.
 - Only what the content says: a day without a time is an all-day event, a start without an
   end is a moment (no DTEND), a session known only to the month or not yet dated is left out,
   since no calendar can show "some day in March".
 - Cancelled sessions stay in the feed with STATUS:CANCELLED, so calendars drop or strike
   them instead of keeping a stale copy.
+- Lines are folded here, not by icalendar: a fold never splits a UTF-8 character or a
+  backslash escape (some clients drop a feed that does), and it is the costliest step of a
+  large build, so each event is serialised once and its bytes reused in every file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -26,9 +33,11 @@ from . import urls
 from .dates import format_deadline
 from .model import SESSION_KINDS, SESSION_STATUSES, TIMEZONE, Content, Programme, Session
 from .pages import session_when, session_where
+from .revisions import Revision, SessionKey
 
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
 REFRESH = dt.timedelta(hours=6)  # how often subscribed calendars are asked to look again
+LINE_OCTETS = 75  # RFC 5545 3.1, not counting the CRLF
 _STATUS = {
     "scheduled": "CONFIRMED",
     "moved_online": "CONFIRMED",
@@ -41,47 +50,58 @@ def in_feed(session: Session) -> bool:
     return session.date is not None and session.date.day is not None
 
 
-def feeds(content: Content, changed: dict[Path, dt.datetime]) -> dict[str, bytes]:
-    """Every feed of the site: {output path: bytes}."""
+@dataclass(frozen=True)
+class _Entry:
+    """One event, serialised once: where it goes in a feed, whether it needs the time zone."""
+
+    order: tuple[str, str]  # (local start, uid)
+    timed: bool
+    ical: bytes
+
+
+def feeds(content: Content, revisions: dict[SessionKey, Revision]) -> dict[str, bytes]:
+    """Every calendar file of the site: {output path: bytes}."""
     config = content.config
-    host = urlsplit(config.base_url).hostname or "localhost"
+    base = config.base_url
+    host = urlsplit(base).hostname or "localhost"
     files: dict[str, bytes] = {}
-    everything: list[_Serialised] = []
+    by_programme: dict[str, list[_Entry]] = {}
     for programme in content.programmes:
-        page = config.base_url + urls.programme(programme.slug)
-        modified = changed[programme.source].astimezone(dt.UTC)
-        events = [
-            _serialise(_event(programme, session, page, host, modified))
-            for session in programme.sessions
-            if in_feed(session)
-        ]
-        files[urls.programme_feed(programme.slug)] = _calendar(
-            programme.title, programme.summary, page, events
+        page = base + urls.programme(programme.slug)
+        entries = by_programme[programme.slug] = []
+        for session in programme.sessions:
+            if not in_feed(session):
+                continue
+            revision = revisions[programme.slug, session.id]
+            entry = _entry(_event(programme, session, page, host, revision))
+            files[urls.session_event(programme.slug, session.id)] = _single(entry)
+            entries.append(entry)
+        files[urls.programme_feed(programme.slug)] = _feed(
+            programme.title, programme.summary, page, entries
         )
-        everything += events
-    files[urls.SITE_FEED] = _calendar(config.title, config.description, config.base_url, everything)
+    for topic in content.topics.values():
+        files[urls.topic_feed(topic.slug)] = _feed(
+            f"{config.title}: {topic.title}",
+            f"Programmide toimumised teemal „{topic.title}“.",
+            base + urls.topic(topic.slug),
+            (e for p in content.programmes if topic.slug in p.topics for e in by_programme[p.slug]),
+        )
+    everything = (e for entries in by_programme.values() for e in entries)
+    files[urls.SITE_FEED] = _feed(config.title, config.description, base, everything)
     return files
 
 
-# An event's place in the feed (start, uid), whether it has a clock time, and its iCalendar
-# text. Each event is serialised once and reused in the site-wide feed: icalendar's line
-# folding is the slowest step of a build.
-_Serialised = tuple[tuple[str, str], bool, bytes]
-
-
-def _serialise(event: icalendar.Event) -> _Serialised:
+def _entry(event: icalendar.Event) -> _Entry:
     start = event.decoded("dtstart")
     timed = isinstance(start, dt.datetime)
     day = start.replace(tzinfo=None) if timed else start
-    return (day.isoformat(), str(event["uid"])), timed, bytes(event.to_ical())
+    return _Entry((day.isoformat(), str(event["uid"])), timed, _serialise(event))
 
 
-def _calendar(name: str, description: str, url: str, events: list[_Serialised]) -> bytes:
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> bytes:
+    """A subscription: named, refreshed regularly. It always carries the time zone, which also
+    keeps a feed with no events valid (a calendar needs at least one component)."""
+    calendar = _calendar()
     calendar.add("name", name)  # RFC 7986; the X-WR- names below are what clients read today
     calendar.add("x-wr-calname", name)
     if description:
@@ -91,11 +111,54 @@ def _calendar(name: str, description: str, url: str, events: list[_Serialised]) 
     calendar.add("url", url)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
-    if any(timed for _, timed, _ in events):
-        calendar.add_component(tallinn_timezone())
-    head, end = bytes(calendar.to_ical()).rsplit(b"END:VCALENDAR", 1)
-    body = b"".join(text for _, _, text in sorted(events, key=lambda e: e[0]))
-    return head + body + b"END:VCALENDAR" + end
+    body = b"".join(e.ical for e in sorted(entries, key=lambda e: e.order))
+    return _wrap(calendar, _timezone_ical() + body)
+
+
+def _single(entry: _Entry) -> bytes:
+    """One event to add once (not a subscription: no name, no refresh)."""
+    return _wrap(_calendar(), (_timezone_ical() if entry.timed else b"") + entry.ical)
+
+
+def _calendar() -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def _wrap(calendar: icalendar.Calendar, components: bytes) -> bytes:
+    head = _serialise(calendar).removesuffix(b"END:VCALENDAR\r\n")
+    return head + components + b"END:VCALENDAR\r\n"
+
+
+def _serialise(component: icalendar.cal.Component) -> bytes:
+    """The component and its subcomponents: icalendar's content lines, folded by `fold`."""
+    return b"".join(fold(line) + b"\r\n" for line in component.content_lines() if line)
+
+
+def fold(line: str) -> bytes:
+    """RFC 5545 folding: at most 75 octets per physical line, continuation lines starting with
+    a space, never inside a UTF-8 character or a backslash escape."""
+    data = line.encode("utf-8")
+    if len(data) <= LINE_OCTETS:
+        return data
+    parts, start, room = [], 0, LINE_OCTETS
+    while len(data) - start > room:
+        cut = start + room
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back up to the character start
+            cut -= 1
+        backslashes = 0
+        while cut - 1 - backslashes >= start and data[cut - 1 - backslashes] == 0x5C:
+            backslashes += 1
+        if backslashes % 2:  # the last one begins an escape: keep it with what it escapes
+            cut -= 1
+        parts.append(data[start:cut])
+        start, room = cut, LINE_OCTETS - 1  # the leading space takes one octet
+    parts.append(data[start:])
+    return b"\r\n ".join(parts)
 
 
 def _event(
@@ -103,16 +166,17 @@ def _event(
     session: Session,
     page: str,
     host: str,
-    modified: dt.datetime,
+    revision: Revision,
 ) -> icalendar.Event:
     """One session as an event; nothing in it depends on the build's clock."""
     assert session.date is not None and session.date.day is not None
     where, online_url = session_where(session)
     event = icalendar.Event()
     event.add("uid", f"{session.id}.{programme.slug}@{host}")
-    event.add("dtstamp", modified)
-    event.add("last-modified", modified)
-    event.add("sequence", int(modified.timestamp()) // 60)  # minutes: grows with every edit
+    event.add("dtstamp", revision.modified)
+    event.add("created", revision.created)
+    event.add("last-modified", revision.modified)
+    event.add("sequence", revision.sequence)
 
     day = session.date.first_day
     if session.start_time is not None:
@@ -137,6 +201,13 @@ def _event(
     event.add("status", _STATUS[session.status])
     if where:
         event.add("location", where)
+    if online_url:  # RFC 7986; the link is in the description too, for clients without it
+        label = session.online.platform if session.online and session.online.platform else ""
+        event.add(
+            "conference",
+            online_url,
+            parameters={"VALUE": "URI", "FEATURE": "VIDEO", "LABEL": label or "Veebikohtumine"},
+        )
     event.add("categories", [SESSION_KINDS[session.kind]])
     event.add("class", "PUBLIC")
     event.add("url", f"{page}#toimumine-{session.id}")
@@ -162,10 +233,16 @@ def _description(
     return "\n".join(lines)
 
 
+@cache
+def _timezone_ical() -> bytes:
+    return _serialise(tallinn_timezone())
+
+
 def tallinn_timezone() -> icalendar.Timezone:
     """Europe/Tallinn as recurring rules, the form every client understands (Outlook handles
-    RDATE lists poorly): EU summer time since 2002, from the last Sunday of March 03.00 to the
-    last Sunday of October 04.00 local time. Tested against the tz database."""
+    RDATE lists and many observances poorly): EU summer time since 2002, from the last Sunday
+    of March 03.00 to the last Sunday of October 04.00 local time. Tested against the tz
+    database; validation refuses timed sessions from before SUMMER_TIME_RULES_SINCE."""
     timezone = icalendar.Timezone()
     timezone.add("tzid", TIMEZONE)
     timezone.add("x-lic-location", TIMEZONE)

@@ -35,6 +35,9 @@ SESSION_STATUSES: dict[str, str] = {
 
 DEADLINE_BOUNDS = ("before", "until")
 TIMEZONE = "Europe/Tallinn"  # the only one: dates and times in content are Tallinn wall-clock
+# Tallinn has kept EU summer time since 2002; the feeds' VTIMEZONE describes the clock from then
+# on, so timed sessions before it are refused rather than put an hour off.
+SUMMER_TIME_RULES_SINCE = 2002
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import background, feeds, history, pages, render, sitemap, urls, write
+from . import background, feeds, history, pages, render, revisions, sitemap, urls, write
 from .model import Content
 from .validate import load_content
 
@@ -71,9 +71,11 @@ def build(
     changed = history.last_changed(content_dir, sources, zone)
     # The feeds are the costliest output (icalendar's line folding); on large sites they are
     # made on the other core while this one plans and renders the pages.
-    events = sum(len(p.sessions) for p in content.programmes)
+    programmes = content.programmes
+    events = sum(len(p.sessions) for p in programmes)
     calendar_files = background.start(
-        lambda: feeds.feeds(content, changed), worth_it=events >= PARALLEL_FROM_SESSIONS
+        lambda: feeds.feeds(content, revisions.session_revisions(content_dir, programmes, changed)),
+        worth_it=events >= PARALLEL_FROM_SESSIONS,
     )
     planned = pages.plan(content, now, changed)
     lap("plan")

@@ -11,19 +11,22 @@ The file name is the slug, so a slug is never written twice and never disagrees.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
-from .dates import PartialDate
+from .dates import PartialDate, format_day, format_time
 from .errors import ContentError, Position
 from .fields import SLUG, Fields, Problems, did_you_mean, slugify
 from .model import (
     DEADLINE_BOUNDS,
     SESSION_KINDS,
     SESSION_STATUSES,
+    SUMMER_TIME_RULES_SINCE,
     TIMEZONE,
     Audience,
     Contact,
@@ -437,6 +440,20 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
         )
     if end_time and not f.has("start_time"):
         f.error("end_time", "lõpuaeg ilma algusajata", "lisa start_time")
+    if start_time and date and date.year < SUMMER_TIME_RULES_SINCE:
+        f.error(
+            "date",
+            f"kellaajaga toimumine enne {SUMMER_TIME_RULES_SINCE}. aastat",
+            f"kalendrite Tallinna ajavööndi reeglid algavad {SUMMER_TIME_RULES_SINCE}. aastast; "
+            "kontrolli aastat või jäta kellaaeg ära",
+        )
+    elif date and date.day is not None:
+        for key, day, time in (
+            ("start_time", date.first_day, start_time),
+            ("end_time", (end_date or date).first_day, end_time),
+        ):
+            if time and (problem := wall_clock_problem(day, time)):
+                f.error(key, *problem)
     if start_time and end_time and end_time <= start_time and not end_date:
         f.error("end_time", "lõpuaeg ei ole pärast algusaega", "kontrolli kellaaegu")
     if kind == "deadline":
@@ -497,6 +514,28 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
         registration=registration,
         notes=f.text("notes"),
     )
+
+
+def wall_clock_problem(day: dt.date, time: dt.time) -> tuple[str, str] | None:
+    """A Tallinn wall-clock time that calendars could not place exactly: one skipped when
+    summer time begins, or one that happens twice when it ends. Rather than shift it silently
+    (every calendar program would guess differently), ask the editor."""
+    zone = ZoneInfo(TIMEZONE)
+    local = dt.datetime.combine(day, time, zone)
+    clock, when = format_time(time), format_day(day)
+    if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return (
+            f"{when}: kella {clock} ei ole olemas, suveaja algusega keeratakse kell 3.00 "
+            "kohe 4.00-ks",
+            "sel ööl ei ole kellaaegu 3.00–3.59: vali aeg enne 3.00 või alates 4.00",
+        )
+    if local.utcoffset() != local.replace(fold=1).utcoffset():
+        return (
+            f"{when}: kell {clock} on kahel korral, suveaja lõpuga keeratakse kell 4.00 "
+            "tagasi 3.00-ks",
+            "vali kellaaeg väljaspool vahemikku 3.00–3.59",
+        )
+    return None
 
 
 # Stands in for a missing period date in a programme that is already reported as invalid.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ import pytest
 import vobject
 
 from koosloome_site.feeds import tallinn_timezone
-from tests.conftest import CONTENT, build_real_site, git
+from tests.conftest import build_real_site
 from tests.tools import BROWSER_DIR, require_tools
 
 NOW = "2023-03-01T12:00:00+02:00"
@@ -176,43 +175,6 @@ def test_tallinn_timezone_agrees_with_the_tz_database() -> None:
         local = moment.astimezone(tz_database).replace(tzinfo=None)
         assert ours.utcoffset(local) == tz_database.utcoffset(local), local
         moment += dt.timedelta(hours=7)  # lands on every hour of the day over the years
-
-
-def test_edits_reach_subscribers_as_updates_of_the_same_events(tmp_path: Path) -> None:
-    content = tmp_path / "repo" / "content"
-    shutil.copytree(CONTENT, content)
-    git(content.parent, "init", "-q", when="2023-01-10T12:00:00Z")
-    git(content.parent, "add", ".", when="2023-01-10T12:00:00Z")
-    git(content.parent, "commit", "-qm", "content", when="2023-01-10T12:00:00Z")
-    before = {
-        r["uid"]: r for r in by_icalendar(build_real_site(tmp_path / "a", NOW, content) / P2023)
-    }
-
-    source = content / "programmes/kogukonna-koosloome-labor-2023.yaml"
-    text = source.read_text("utf-8")
-    text = text.replace('start_time: "15.00"', 'start_time: "14.00"')
-    text = text.replace(
-        """    date: "2023-06-09"
-    place:""",
-        """    date: "2023-06-09"
-    status: cancelled
-    place:""",
-    )
-    source.write_text(text, "utf-8")
-    git(content.parent, "commit", "-qam", "edit", when="2023-02-01T12:00:00Z")
-    after = {
-        r["uid"]: r for r in by_icalendar(build_real_site(tmp_path / "b", NOW, content) / P2023)
-    }
-
-    assert after.keys() == before.keys(), "same UIDs: no duplicates, nothing lost"
-    info = f"infopaev.kogukonna-koosloome-labor-2023@{HOST}"
-    assert after[info]["start"] == "2023-03-23T12:00:00Z"
-    cancelled = after[
-        f"praktiline-koolitus-tallinn-2023-06-09.kogukonna-koosloome-labor-2023@{HOST}"
-    ]
-    assert cancelled["status"] == "CANCELLED"
-    assert str(cancelled["summary"]).startswith("ÄRA JÄETUD: ")
-    assert all(int(str(after[u]["sequence"])) > int(str(before[u]["sequence"])) for u in after)
 
 
 def test_feeds_do_not_depend_on_the_build_clock(site: Path, tmp_path: Path) -> None:

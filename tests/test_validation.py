@@ -633,3 +633,50 @@ def test_missing_content_folder_is_one_problem(tmp_path: Path) -> None:
 
 def test_times_are_written_as_estonians_write_them() -> None:
     assert format_time_range(dt.time(9, 5), dt.time(10, 0)) == "kell 9.05–10.00"
+
+
+@pytest.mark.parametrize(
+    ("date", "start", "end", "problem"),
+    [
+        # 26 March 2023: summer time begins, 03.00 becomes 04.00 at once
+        ("2023-03-26", "03.30", "05.00", f"{DEMO}:21:17: sessions[0].start_time"),
+        ("2023-03-26", "02.00", "03.15", f"{DEMO}:22:15: sessions[0].end_time"),
+        # 29 October 2023: summer time ends, 03.00–03.59 happens twice
+        ("2023-10-29", "03.00", "05.00", f"{DEMO}:21:17: sessions[0].start_time"),
+        ("2023-10-29", "01.00", "03.59", f"{DEMO}:22:15: sessions[0].end_time"),
+    ],
+)
+def test_clock_times_that_summer_time_skips_or_repeats_are_refused(
+    date: str, start: str, end: str, problem: str
+) -> None:
+    found = only_problem(
+        edited(
+            'date: "2023-03-23"\n    start_time: "15.00"\n    end_time: "16.30"',
+            f'date: "{date}"\n    start_time: "{start}"\n    end_time: "{end}"',
+        )
+    )
+    assert where(found) == problem
+    assert ("ei ole olemas" if date.endswith("26") else "kahel korral") in found.message
+    assert "3.00" in found.hint
+
+
+@pytest.mark.parametrize(
+    ("date", "start", "end"),
+    [("2023-03-26", "02.59", "04.00"), ("2023-10-29", "02.59", "04.00")],
+)
+def test_clock_times_next_to_the_summer_time_switch_are_fine(
+    date: str, start: str, end: str
+) -> None:
+    content = load(
+        edited(
+            'date: "2023-03-23"\n    start_time: "15.00"\n    end_time: "16.30"',
+            f'date: "{date}"\n    start_time: "{start}"\n    end_time: "{end}"',
+        )
+    )
+    assert content.programmes[0].sessions[0].end_time == dt.time(4, 0)
+
+
+def test_timed_session_before_the_calendar_time_zone_rules_is_refused() -> None:
+    found = only_problem(edited('date: "2023-03-23"', 'date: "2001-03-23"'))
+    assert where(found) == f"{DEMO}:20:11: sessions[0].date"
+    assert "2002" in found.message

@@ -1,0 +1,179 @@
+"""How often each session has changed, from the git history of its programme file.
+
+A calendar keeps an event by its UID and takes a copy with a higher SEQUENCE as newer. So a
+session's SEQUENCE must go up exactly when what its event shows changes, and stay put
+otherwise, on every machine that builds the site. The history that says so is already in git:
+for each programme file, its versions on the first-parent line of the current branch (what was
+published, one merge at a time), oldest first. In each version, every session gets a signature:
+its YAML data as written (comments, quoting and key order aside) together with the programme
+details its event shows (the programme title, the session's group label).
+
+- SEQUENCE: how many versions changed the signature after the session first appeared;
+- LAST-MODIFIED (and DTSTAMP): when the last such version was committed;
+- CREATED: when the session first appeared.
+
+An uncommitted edit (an editor previewing) counts as one more version, made at the file's
+modification time; a file git does not know has only that version. Nothing here depends on the
+build's clock, so unchanged content gives byte-identical feeds.
+
+Why git rather than a committed state file: editors could forget to update such a file, and a
+merge would conflict in it. The cost: a shallow clone sees only its newest commit, so builds
+that publish must fetch the full history (CI: `fetch-depth: 0`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Programme
+from .yamlsrc import Mapping, Node, Scalar, parse
+
+
+@dataclass(frozen=True)
+class Revision:
+    sequence: int
+    modified: dt.datetime
+    created: dt.datetime
+
+
+SessionKey = tuple[str, str]  # (programme slug, session id)
+
+
+def session_revisions(
+    root: Path, programmes: Iterable[Programme], changed: dict[Path, dt.datetime]
+) -> dict[SessionKey, Revision]:
+    """The revision of every session of `programmes`; `changed` gives each file's own time
+    (history.last_changed), used for the uncommitted version."""
+    programmes = list(programmes)
+    committed = _committed_versions(root, [p.source for p in programmes])
+    revisions: dict[SessionKey, Revision] = {}
+    for programme in programmes:
+        versions = committed.get(programme.source.resolve(), [])
+        current = programme.source.read_bytes()
+        if not versions or versions[-1][1] != current:
+            versions = [*versions, (changed[programme.source], current)]
+        for session_id, revision in _replay(versions).items():
+            revisions[programme.slug, session_id] = revision
+    return revisions
+
+
+def _replay(versions: list[tuple[dt.datetime, bytes]]) -> dict[str, Revision]:
+    """Walk a file's versions oldest first, counting each session's changes."""
+    latest: dict[str, tuple[str, Revision]] = {}
+    for when, data in versions:
+        when = when.astimezone(dt.UTC)
+        for session_id, signature in _signatures(data).items():
+            if session_id not in latest:
+                latest[session_id] = signature, Revision(0, when, when)
+                continue
+            seen, revision = latest[session_id]
+            if signature != seen:
+                bumped = Revision(revision.sequence + 1, when, revision.created)
+                latest[session_id] = signature, bumped
+    return {session_id: revision for session_id, (_, revision) in latest.items()}
+
+
+def _signatures(data: bytes) -> dict[str, str]:
+    """Session id -> signature of what its event shows, for one version of a programme file.
+    A version that cannot be read (it may predate the current format) contributes nothing."""
+    try:
+        node = parse(data.decode("utf-8"), "", [])
+    except UnicodeDecodeError:
+        return {}
+    document = _plain(node) if node is not None else None
+    sessions = document.get("sessions") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or not isinstance(sessions, list):
+        return {}
+    groups = document.get("groups")
+    labels = groups if isinstance(groups, dict) else {}
+    signatures = {}
+    for session in sessions:
+        if not isinstance(session, dict):
+            continue
+        session_id, group = session.get("id"), session.get("group")
+        if isinstance(session_id, str):
+            label = labels.get(group) if isinstance(group, str) else None
+            shown = [session, document.get("title"), label]
+            text = json.dumps(shown, sort_keys=True, ensure_ascii=False)
+            signatures[session_id] = hashlib.sha256(text.encode()).hexdigest()
+    return signatures
+
+
+Plain = str | None | list["Plain"] | dict[str, "Plain"]
+
+
+def _plain(node: Node) -> Plain:
+    if isinstance(node, Scalar):
+        return None if node.is_null else node.text
+    if isinstance(node, Mapping):
+        return {key: _plain(value) for key, (_, value) in node.entries.items()}
+    return [_plain(item) for item in node.items]
+
+
+def _committed_versions(
+    root: Path, files: list[Path]
+) -> dict[Path, list[tuple[dt.datetime, bytes]]]:
+    """Each file's committed versions on the first-parent line, oldest first; two git calls
+    in all, whatever the number of files and commits."""
+    wanted = {path.resolve() for path in files}
+    folders = sorted({str(path.parent) for path in files})
+    if not folders:
+        return {}
+    try:
+        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
+        log = _git(
+            root,
+            *("log", "--first-parent", "--reverse", "--format=%x00%cI", "--raw"),
+            *("--no-abbrev", "--no-renames", "-z", "--", *folders),
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    changes: list[tuple[dt.datetime, Path, str]] = []
+    when = None
+    fields = iter(log.decode().split("\0"))
+    for field in fields:
+        field = field.strip("\n")
+        if not field:
+            continue
+        if field.startswith(":"):  # ":100644 100644 <old> <new> M", then the path
+            blob, path = field.split()[3], (top / next(fields)).resolve()
+            if when is not None and path in wanted:
+                changes.append((when, path, blob))
+        else:
+            when = dt.datetime.fromisoformat(field)
+    blobs = _read_blobs(root, sorted({blob for _, _, blob in changes if set(blob) != {"0"}}))
+    versions: dict[Path, list[tuple[dt.datetime, bytes]]] = {}
+    for when, path, blob in changes:
+        # a deletion (all-zero blob) leaves an empty version: its sessions are not in it
+        versions.setdefault(path, []).append((when, blobs.get(blob, b"")))
+    return versions
+
+
+def _read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
+    """The contents of many blobs from one `git cat-file --batch`."""
+    if not blobs:
+        return {}
+    output = _git(root, "cat-file", "--batch", stdin="\n".join(blobs) + "\n")
+    contents, offset = {}, 0
+    for blob in blobs:
+        header_end = output.index(b"\n", offset)
+        size = int(output[offset:header_end].split()[2])
+        contents[blob] = output[header_end + 1 : header_end + 1 + size]
+        offset = header_end + 1 + size + 1  # the content is followed by a newline
+    return contents
+
+
+def _git(cwd: Path, *args: str, stdin: str | None = None) -> bytes:
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        input=stdin.encode() if stdin is not None else None,
+        capture_output=True,
+        check=True,
+    ).stdout
