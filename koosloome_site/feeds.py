@@ -38,6 +38,7 @@ from .revisions import Revision, SessionKey
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
 REFRESH = dt.timedelta(hours=6)  # how often subscribed calendars are asked to look again
 LINE_OCTETS = 75  # RFC 5545 3.1, not counting the CRLF
+_END = b"END:VCALENDAR\r\n"
 _STATUS = {
     "scheduled": "CONFIRMED",
     "moved_online": "CONFIRMED",
@@ -117,7 +118,12 @@ def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> b
 
 def _single(entry: _Entry) -> bytes:
     """One event to add once (not a subscription: no name, no refresh)."""
-    return _wrap(_calendar(), (_timezone_ical() if entry.timed else b"") + entry.ical)
+    return _single_head() + (_timezone_ical() if entry.timed else b"") + entry.ical + _END
+
+
+@cache
+def _single_head() -> bytes:
+    return _wrap(_calendar(), b"").removesuffix(_END)
 
 
 def _calendar() -> icalendar.Calendar:
@@ -130,8 +136,7 @@ def _calendar() -> icalendar.Calendar:
 
 
 def _wrap(calendar: icalendar.Calendar, components: bytes) -> bytes:
-    head = _serialise(calendar).removesuffix(b"END:VCALENDAR\r\n")
-    return head + components + b"END:VCALENDAR\r\n"
+    return _serialise(calendar).removesuffix(_END) + components + _END
 
 
 def _serialise(component: icalendar.cal.Component) -> bytes:

@@ -58,6 +58,12 @@ def session_revisions(
         current = programme.source.read_bytes()
         if not versions or versions[-1][1] != current:
             versions = [*versions, (changed[programme.source], current)]
+        if len(versions) == 1:  # one version (the usual case outside git): nothing to compare
+            first = Revision(
+                0, versions[0][0].astimezone(dt.UTC), versions[0][0].astimezone(dt.UTC)
+            )
+            revisions.update(((programme.slug, s.id), first) for s in programme.sessions)
+            continue
         for session_id, revision in _replay(versions).items():
             revisions[programme.slug, session_id] = revision
     return revisions
