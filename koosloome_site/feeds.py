@@ -30,9 +30,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from . import urls
-from .dates import format_deadline
-from .model import SESSION_KINDS, SESSION_STATUSES, TIMEZONE, Content, Programme, Session
-from .pages import session_when, session_where
+from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
+from .pages import in_calendar, session_description, session_summary, session_where
 from .revisions import Revision, SessionKey
 
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
@@ -45,10 +44,6 @@ _STATUS = {
     "postponed": "TENTATIVE",
     "cancelled": "CANCELLED",
 }
-
-
-def in_feed(session: Session) -> bool:
-    return session.date is not None and session.date.day is not None
 
 
 @dataclass(frozen=True)
@@ -71,7 +66,7 @@ def feeds(content: Content, revisions: dict[SessionKey, Revision]) -> dict[str, 
         page = base + urls.programme(programme.slug)
         entries = by_programme[programme.slug] = []
         for session in programme.sessions:
-            if not in_feed(session):
+            if not in_calendar(session):
                 continue
             revision = revisions[programme.slug, session.id]
             entry = _entry(_event(programme, session, page, host, revision))
@@ -103,11 +98,13 @@ def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> b
     """A subscription: named, refreshed regularly. It always carries the time zone, which also
     keeps a feed with no events valid (a calendar needs at least one component)."""
     calendar = _calendar()
-    calendar.add("name", name)  # RFC 7986; the X-WR- names below are what clients read today
-    calendar.add("x-wr-calname", name)
+    # NAME (RFC 7986) and the X-WR- names that clients read today are TEXT, but icalendar does
+    # not know them and would write them unescaped: vText escapes commas, semicolons, "\\".
+    calendar.add("name", icalendar.vText(name))
+    calendar.add("x-wr-calname", icalendar.vText(name))
     if description:
         calendar.add("description", description)
-        calendar.add("x-wr-caldesc", description)
+        calendar.add("x-wr-caldesc", icalendar.vText(description))
     calendar.add("x-wr-timezone", TIMEZONE)
     calendar.add("url", url)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
@@ -195,14 +192,9 @@ def _event(
         event.add("dtstart", day)
         event.add("dtend", last + dt.timedelta(days=1))  # all-day ends are exclusive
 
-    title = session.title or SESSION_KINDS[session.kind]
     if session.kind == "deadline":
-        assert session.deadline is not None
-        title = f"Tähtaeg: {title} ({format_deadline(session.date, session.deadline)})"
         event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
-    if session.status != "scheduled":
-        title = f"{SESSION_STATUSES[session.status].upper()}: {title}"
-    event.add("summary", f"{title} – {programme.title}")
+    event.add("summary", session_summary(session, programme))
     event.add("status", _STATUS[session.status])
     if where:
         event.add("location", where)
@@ -216,26 +208,8 @@ def _event(
     event.add("categories", [SESSION_KINDS[session.kind]])
     event.add("class", "PUBLIC")
     event.add("url", f"{page}#toimumine-{session.id}")
-    event.add("description", _description(session, programme, page, where, online_url))
+    event.add("description", session_description(session, programme, page))
     return event
-
-
-def _description(
-    session: Session, programme: Programme, page: str, where: str, online_url: str | None
-) -> str:
-    lines = [programme.title, f"Aeg: {session_when(session)[0]}"]
-    if where:
-        lines.append(f"Koht: {where}" + (f" ({online_url})" if online_url else ""))
-    if session.group:
-        lines.append(f"Grupp: {programme.groups[session.group]}")
-    if session.status != "scheduled":
-        lines.append(f"Olek: {SESSION_STATUSES[session.status]}")
-    if session.notes:
-        lines += ["", session.notes]
-    if session.registration:
-        lines += ["", f"{session.registration.label}: {session.registration.url}"]
-    lines += ["", f"Lisainfo: {page}"]
-    return "\n".join(lines)
 
 
 @cache

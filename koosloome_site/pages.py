@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import urls
+from .calendar_links import EventLinks, FeedLinks, event_links, event_times, feed_links
 from .dates import (
     format_day,
     format_deadline,
@@ -21,7 +22,7 @@ from .dates import (
     month_name,
 )
 from .markup import to_html
-from .model import SESSION_KINDS, SESSION_STATUSES, Content, Link, Programme, Session
+from .model import SESSION_KINDS, SESSION_STATUSES, Content, Link, Programme, Session, Topic
 
 UNDATED = "Aeg täpsustamisel"
 STATE_LABELS = {"current": "Käimas", "upcoming": "Tulemas", "past": "Lõppenud"}
@@ -53,6 +54,10 @@ class SessionView:
     registration: Link | None
     registration_open: bool
     notes_html: str
+    in_calendar: bool  # an event in the feeds (dated to the day), even when cancelled
+    # "Add to calendar" links; None when the session is not in the feeds or is cancelled.
+    add: EventLinks | None
+    add_label: str  # names the session in those links for screen readers: "Infopäev, <when>"
 
 
 @dataclass(frozen=True)
@@ -163,21 +168,75 @@ def session_where(session: Session) -> tuple[str, str | None]:
     return where, online_url
 
 
-def session_view(session: Session, programme: Programme, now: dt.datetime) -> SessionView:
+def session_summary(session: Session, programme: Programme) -> str:
+    """A session's one-line calendar title, the same in feeds and "add to calendar" links:
+    `Infopäev – Kogukonna koosloome labor`, `Tähtaeg: … (enne 30. märtsi 2023) – …`,
+    `ÄRA JÄETUD: … – …`."""
+    title = session.title or SESSION_KINDS[session.kind]
+    if session.kind == "deadline":
+        assert session.date is not None and session.deadline is not None
+        title = f"Tähtaeg: {title} ({format_deadline(session.date, session.deadline)})"
+    if session.status != "scheduled":
+        title = f"{SESSION_STATUSES[session.status].upper()}: {title}"
+    return f"{title} – {programme.title}"
+
+
+def session_description(session: Session, programme: Programme, page: str) -> str:
+    """A session's calendar description (plain text), the same in feeds and "add to calendar"
+    links; `page` is the programme page's absolute address."""
+    where, online_url = session_where(session)
+    lines = [programme.title, f"Aeg: {session_when(session)[0]}"]
+    if where:
+        lines.append(f"Koht: {where}" + (f" ({online_url})" if online_url else ""))
+    if session.group:
+        lines.append(f"Grupp: {programme.groups[session.group]}")
+    if session.status != "scheduled":
+        lines.append(f"Olek: {SESSION_STATUSES[session.status]}")
+    if session.notes:
+        lines += ["", session.notes]
+    if session.registration:
+        lines += ["", f"{session.registration.label}: {session.registration.url}"]
+    lines += ["", f"Lisainfo: {page}"]
+    # one kind of line break: a lone CR (possible in quoted YAML) is not allowed in iCalendar
+    return "\n".join(lines).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def in_calendar(session: Session) -> bool:
+    """Sessions dated to the day are events in the feeds; a month or no date is not."""
+    return session.date is not None and session.date.day is not None
+
+
+def _add_links(session: Session, programme: Programme, base_url: str) -> EventLinks | None:
+    if not in_calendar(session) or session.status == "cancelled":
+        return None
+    return event_links(
+        urls.session_event(programme.slug, session.id),
+        event_times(session),
+        session_summary(session, programme),
+        session_description(session, programme, base_url + urls.programme(programme.slug)),
+        session_where(session)[0],
+    )
+
+
+def session_view(
+    session: Session, programme: Programme, now: dt.datetime, base_url: str
+) -> SessionView:
     end = _session_end(session)
     past = end is not None and now.replace(tzinfo=None) >= end
     when, stamp = session_when(session)
     where, online_url = session_where(session)
+    title = session.title or SESSION_KINDS[session.kind]
+    group = programme.groups.get(session.group) if session.group else None
     return SessionView(
         id=session.id,
-        title=session.title or SESSION_KINDS[session.kind],
+        title=title,
         kind=session.kind,
         kind_label=SESSION_KINDS[session.kind],
         when=when,
         datetime=stamp,
         where=where,
         online_url=online_url,
-        group=programme.groups.get(session.group) if session.group else None,
+        group=group,
         status=session.status,
         status_label=None if session.status == "scheduled" else SESSION_STATUSES[session.status],
         past=past,
@@ -187,6 +246,9 @@ def session_view(session: Session, programme: Programme, now: dt.datetime) -> Se
         registration=session.registration,
         registration_open=not past and session.status != "cancelled",
         notes_html=to_html(session.notes) if session.notes else "",
+        in_calendar=in_calendar(session),
+        add=_add_links(session, programme, base_url),
+        add_label=", ".join(part for part in (title, when, group) if part),
     )
 
 
@@ -196,7 +258,7 @@ def _sort_key(session: Session) -> tuple[int, dt.date, dt.time, str]:
     return (0, session.date.first_day, session.start_time or dt.time(), session.id)
 
 
-def schedule(programme: Programme, now: dt.datetime) -> list[ScheduleGroup]:
+def schedule(programme: Programme, now: dt.datetime, base_url: str) -> list[ScheduleGroup]:
     """Sessions in date order, grouped by the month they start in; undated ones last, as
     "to be announced" while the programme is ahead, as simply undated once it is over."""
     groups: dict[str, ScheduleGroup] = {}
@@ -207,9 +269,27 @@ def schedule(programme: Programme, now: dt.datetime) -> list[ScheduleGroup]:
         else:
             heading = f"{month_name(session.date.month).capitalize()} {session.date.year}"
         groups.setdefault(heading, ScheduleGroup(heading)).sessions.append(
-            session_view(session, programme, now)
+            session_view(session, programme, now, base_url)
         )
     return list(groups.values())
+
+
+# The calendars' names are the feeds' X-WR-CALNAME (feeds.py); Outlook shows the one passed in
+# its subscribe link.
+def site_feed(content: Content) -> FeedLinks:
+    config = content.config
+    return feed_links(config.base_url, urls.SITE_FEED, config.title)
+
+
+def programme_feed(content: Content, programme: Programme) -> FeedLinks:
+    return feed_links(content.config.base_url, urls.programme_feed(programme.slug), programme.title)
+
+
+def topic_feed(content: Content, topic: Topic) -> FeedLinks:
+    config = content.config
+    return feed_links(
+        config.base_url, urls.topic_feed(topic.slug), f"{config.title}: {topic.title}"
+    )
 
 
 def _people_line(low: int | None, high: int | None) -> str:
@@ -243,8 +323,9 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
         facts.append(("Vorm", programme.format))
 
     # Repeated near the top: what a prospective participant must not miss.
+    base_url = content.config.base_url
     key_dates = [
-        session_view(s, programme, now)
+        session_view(s, programme, now, base_url)
         for s in sorted(programme.sessions, key=_sort_key)
         if s.kind in ("deadline", "info_day") and s.date is not None
     ]
@@ -264,13 +345,13 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
         )
     return {
         "programme": programme,
-        "feed": urls.programme_feed(programme.slug),
+        "feed": programme_feed(content, programme),
         "state": state,
         "state_label": STATE_LABELS[state],
         "description_html": to_html(programme.description),
         "facts": facts,
         "key_dates": key_dates,
-        "schedule": schedule(programme, now),
+        "schedule": schedule(programme, now, base_url),
         "topics": [(topics[t].title, urls.topic(t)) for t in programme.topics],
         "team": [(people[m.person].name, m.role) for m in programme.team],
         "organisers": [orgs[o] for o in programme.organisers],
@@ -317,7 +398,12 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
         Page(
             urls.HOME,
             "home.html",
-            {"active": active, "archive": archive, "updated": updated(everything)},
+            {
+                "active": active,
+                "archive": archive,
+                "feed": site_feed(content),
+                "updated": updated(everything),
+            },
             tuple(everything),
         ),
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
@@ -357,9 +443,31 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
                     "topic": topic,
                     "description_html": to_html(topic.description),
                     "programmes": listed,
+                    "feed": topic_feed(content, topic),
                     "updated": updated(sources),
                 },
                 tuple(sources),
             )
         )
+    # Every feed with its address: the calendars are made from all the content.
+    pages.append(
+        Page(
+            urls.CALENDAR_HELP,
+            "calendar_help.html",
+            {
+                "site_feed": site_feed(content),
+                "programme_feeds": [
+                    (p.title, urls.programme(p.slug), programme_feed(content, p))
+                    for p in sorted(
+                        programmes, key=lambda p: (p.start.first_day, p.slug), reverse=True
+                    )
+                ],
+                "topic_feeds": [
+                    (t.title, urls.topic(t.slug), topic_feed(content, t)) for t in topic_list
+                ],
+                "updated": updated(everything),
+            },
+            tuple(everything),
+        )
+    )
     return pages

@@ -46,20 +46,10 @@ def environment(
     def asset_url(name: str) -> str:
         return f"{base_path}{name}?v={versions[name]}"
 
-    def subscribe_url(path: str) -> str:
-        """webcal:// makes Apple Calendar and Outlook offer to subscribe, not to import once."""
-        return "webcal://" + config.base_url.split("://", 1)[1] + path
-
-    def google_url(path: str) -> str:
-        # Undocumented but long-standing: Google Calendar offers to subscribe to `cid`.
-        return "https://calendar.google.com/calendar/render?cid=" + subscribe_url(path)
-
     env.globals.update(
         site=config,
         url=url,
         asset_url=asset_url,
-        subscribe_url=subscribe_url,
-        google_url=google_url,
         urls=urls,
     )
     return env

@@ -181,6 +181,9 @@ def test_2023_info_day_and_registration_deadline(page_2023: Page) -> None:
     assert "neljapäev, 23. märts 2023, kell 15.00–16.30" in text(info)
     assert "Zoom" in text(info)
     assert info.find("time", datetime="2023-03-23T15:00") is not None
+    add_to_calendar = info.find("details", class_="add-event")  # see test_calendar_links.py
+    assert isinstance(add_to_calendar, Tag)
+    add_to_calendar.extract()
     assert links(info) == {"https://forms.gle/F8jE756bNR4urnGVA": "Registreerimine infopäevale"}
     deadline = soup.find(id="toimumine-osalemissoov")
     assert isinstance(deadline, Tag)

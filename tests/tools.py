@@ -25,7 +25,8 @@ def require_tools(*needed: str) -> None:
         "node": shutil.which("node") is not None,
         "tests/browser/node_modules": VNU_JAR.is_file()
         and all(
-            (NODE_MODULES / name).is_dir() for name in ("axe-core", "playwright-core", "ical.js")
+            (NODE_MODULES / name).is_dir()
+            for name in ("axe-core", "playwright-core", "ical.js", "node-ical")
         ),
         "chromium": CHROMIUM.is_file(),
     }

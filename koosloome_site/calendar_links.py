@@ -1,0 +1,146 @@
+"""Links into people's calendars: subscribe to a feed, or add one session once.
+
+Google Calendar and Outlook on the web take a subscription or a new event through a link;
+Apple Calendar, desktop Outlook and Thunderbird subscribe through `webcal://`, and any calendar
+can open a downloaded `.ics` file. These links copy the session; they never update, which the
+pages say, and the feeds (feeds.py) are what keeps a calendar current.
+
+Content times are Europe/Tallinn wall-clock times; the links carry them in UTC, which both
+Google and Outlook read without guessing a time zone. Pure functions of their arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from dataclasses import dataclass
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from .model import TIMEZONE, Session
+
+GOOGLE = "https://calendar.google.com/calendar/render"
+OUTLOOK_COM = "https://outlook.live.com/calendar/0/"  # personal Microsoft accounts
+MICROSOFT_365 = "https://outlook.office.com/calendar/0/"  # work and school accounts
+# Google needs an end; a session announced with only a start gets this much in Google.
+GOOGLE_DEFAULT_LENGTH = dt.timedelta(hours=1)
+
+_ZONE = ZoneInfo(TIMEZONE)
+
+
+class _Escapes(dict[int, str]):
+    """A `str.translate` table: each character as `urllib.parse.quote(char, safe="")` gives it,
+    filled in as characters are met. Translating in C is several times faster than `quote`,
+    which handles every byte in Python, and the links repeat long texts on big sites."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = char if char in _UNRESERVED else "".join(f"%{b:02X}" for b in char.encode())
+        return self[code]
+
+
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "_.-~")
+_ESCAPES = _Escapes()
+
+
+def encode(text: str) -> str:
+    """Percent-encode everything but the unreserved characters, as `quote(text, safe="")`."""
+    return text.translate(_ESCAPES)
+
+
+def _query(*pairs: tuple[str, str, str]) -> str:
+    """`key=value&...`, each value percent-encoded except for the characters in its `safe`."""
+    return "&".join(f"{key}={quote(value, safe=safe)}" for key, value, safe in pairs)
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Every way to subscribe to one feed."""
+
+    name: str  # the calendar's name, as the feed's X-WR-CALNAME
+    path: str  # site-relative address of the .ics file, for the download link
+    address: str  # absolute https address, shown for copying
+    webcal: str  # Apple Calendar, desktop Outlook, Thunderbird: the system's calendar app
+    google: str
+    outlook: str  # Outlook.com
+    office: str  # Microsoft 365
+
+
+def feed_links(base_url: str, path: str, name: str) -> FeedLinks:
+    address = base_url + path
+    webcal = "webcal://" + address.split("://", 1)[1]
+    # Google: undocumented but long-standing, `cid` with a webcal address offers to subscribe.
+    google = f"{GOOGLE}?{_query(('cid', webcal, ':/'))}"
+    add_from_web = _query(("url", address, ""), ("name", name, ""))
+    return FeedLinks(
+        name=name,
+        path=path,
+        address=address,
+        webcal=webcal,
+        google=google,
+        outlook=f"{OUTLOOK_COM}addfromweb?{add_from_web}",
+        office=f"{MICROSOFT_365}addfromweb?{add_from_web}",
+    )
+
+
+@dataclass(frozen=True)
+class EventTimes:
+    """When a session is, as the feeds put it: UTC moments for a session with a time (`end`
+    None when only the start is known), or all-day dates with an exclusive end."""
+
+    start: dt.datetime | dt.date
+    end: dt.datetime | dt.date | None
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, dt.datetime)
+
+
+def event_times(session: Session) -> EventTimes:
+    """The same start and end as the session's event in the feeds (feeds.py `_event`)."""
+    assert session.date is not None and session.date.day is not None, "only dated sessions"
+    day = session.date.first_day
+    if session.start_time is not None:
+        start = dt.datetime.combine(day, session.start_time, _ZONE).astimezone(dt.UTC)
+        end = None
+        if session.end_time is not None:
+            last = (session.end_date or session.date).first_day
+            end = dt.datetime.combine(last, session.end_time, _ZONE).astimezone(dt.UTC)
+        return EventTimes(start, end)
+    last_day = (session.end_date or session.date).last_day
+    return EventTimes(day, last_day + dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class EventLinks:
+    """Every way to add one session to a calendar once."""
+
+    ics: str  # site-relative address of the session's own .ics file
+    google: str
+    outlook: str  # Outlook.com
+    office: str  # Microsoft 365
+
+
+def event_links(
+    ics: str, times: EventTimes, summary: str, description: str, location: str
+) -> EventLinks:
+    # Each text is encoded once and shared by the three links: on a large site this is most of
+    # the work of planning a programme page.
+    text, details = encode(summary), encode(description)
+    place = f"&location={encode(location)}" if location else ""
+    if isinstance(times.start, dt.datetime):
+        end = times.end if isinstance(times.end, dt.datetime) else None
+        google_end = end or times.start + GOOGLE_DEFAULT_LENGTH
+        dates = f"{times.start:%Y%m%dT%H%M%SZ}/{google_end:%Y%m%dT%H%M%SZ}"
+        span = f"startdt={times.start:%Y-%m-%dT%H:%M:%SZ}"
+        if end is not None:  # without an end Outlook picks its own length
+            span += f"&enddt={end:%Y-%m-%dT%H:%M:%SZ}"
+    else:
+        assert isinstance(times.end, dt.date)
+        dates = f"{times.start:%Y%m%d}/{times.end:%Y%m%d}"
+        span = f"startdt={times.start.isoformat()}&enddt={times.end.isoformat()}&allday=true"
+    google = f"{GOOGLE}?action=TEMPLATE&text={text}&dates={dates}&details={details}{place}"
+    outlook = f"action/compose?rru=addevent&subject={text}&{span}&body={details}{place}"
+    return EventLinks(
+        ics=ics, google=google, outlook=OUTLOOK_COM + outlook, office=MICROSOFT_365 + outlook
+    )
