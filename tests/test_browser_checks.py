@@ -23,25 +23,33 @@ from tests.tools import BROWSER_DIR, REPO, VNU_JAR, require_tools
 
 pytestmark = pytest.mark.browser
 
-# Two clocks give different pages: before the spring programmes everything is
-# upcoming; in late 2026 the "nothing upcoming" message is shown instead.
-NOWS = ["2023-03-01T12:00:00+02:00", "2026-11-25T12:00:00+02:00"]
+# Two clocks give different pages of the real content: before the spring programmes
+# everything is upcoming; in late 2026 the "nothing upcoming" message is shown instead. The
+# rich fixture site adds future programmes, cancelled and online sessions and long texts.
+SITES = [
+    ("content", "2023-03-01T12:00:00+02:00"),
+    ("content", "2026-11-25T12:00:00+02:00"),
+    ("tests/rich_site/content", "2026-11-25T12:00:00+02:00"),
+]
 
 
-@pytest.fixture(scope="module", params=NOWS, ids=["now=2023-03", "now=2026-11"])
+@pytest.fixture(
+    scope="module", params=SITES, ids=["now=2023-03", "now=2026-11", "rich_site,now=2026-11"]
+)
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built once per clock from the repository's content/."""
+    """A site built by build.py, as an editor would build it."""
+    content, now = request.param
     out = tmp_path_factory.mktemp("site") / "out"
     result = subprocess.run(
         [
             sys.executable,
             "build.py",
             "--content",
-            "content",
+            content,
             "--output",
             str(out),
             "--now",
-            request.param,
+            now,
         ],
         cwd=REPO,
         capture_output=True,
