@@ -36,7 +36,7 @@ from koosloome_site.validate import load_content
 # includes what it calls in icalendar and the standard library.
 STAGES = [
     ("building events (feeds._event: icalendar properties)", "_event"),
-    ("  of which wording (feeds._description)", "_description"),
+    ("  of which wording (pages.session_summary, session_description)", "wording"),
     ("serialising (feeds._serialise: icalendar content lines)", "_serialise"),
     ("  of which folding (feeds.fold, ours)", "fold"),
     ("session history from git (revisions.session_revisions)", "session_revisions"),
@@ -44,10 +44,12 @@ STAGES = [
 
 
 def cumulative(stats: pstats.Stats, function: str) -> float:
+    if function == "wording":
+        return cumulative(stats, "session_summary") + cumulative(stats, "session_description")
     return sum(
         row[3]
         for (filename, _, name), row in stats.stats.items()  # type: ignore[attr-defined]
-        if name == function and filename.endswith(("feeds.py", "revisions.py"))
+        if name == function and filename.endswith(("feeds.py", "revisions.py", "pages.py"))
     )
 
 
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         [stage, f"{cumulative(stats, fn):.3f} s", f"{100 * cumulative(stats, fn) / total:.0f} %"]
         for stage, fn in STAGES
     ]
-    rest = total - sum(cumulative(stats, fn) for _, fn in STAGES if fn != "_description")
+    rest = total - sum(cumulative(stats, fn) for _, fn in STAGES if fn != "wording")
     rest += cumulative(stats, "fold")  # counted within _serialise above
     rows.append(
         ["assembling files (sorting, joining)", f"{rest:.3f} s", f"{100 * rest / total:.0f} %"]
