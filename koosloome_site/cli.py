@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .errors import BuildError, ContentError
+from .history import build_time
 from .pipeline import build, check
 
 
@@ -70,7 +71,8 @@ def parser() -> argparse.ArgumentParser:
         "--now",
         type=_now,
         metavar="AEG",
-        help="ehituse hetk, nt 2023-03-01T12:00:00+02:00 (vaikimisi praegu)",
+        help="ehituse hetk, nt 2023-03-01T12:00:00+02:00 (vaikimisi SOURCE_DATE_EPOCH, "
+        "kui see on antud, muidu praegu)",
     )
     return p
 
@@ -85,11 +87,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"Sisu korras: {len(content.programmes)} programmi, {len(content.topics)} teemat."
             )
             return 0
+        # Reproducible builds (reproducible-builds.org): without --now, SOURCE_DATE_EPOCH is
+        # the build's moment when set; only without both is it the clock.
+        now = args.now or build_time()
         if args.command == "serve":
             from .serve import serve_forever  # watchdog is only needed here; keep builds quick
 
             try:
-                serve_forever(args.content, args.port, args.now, _say)
+                serve_forever(args.content, args.port, now, _say)
             except OSError as error:  # most often: the port is taken by another program
                 print(
                     f"viga: porti {args.port} ei saa kasutada ({error.strerror}); "
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             return 0
-        report = build(args.content, args.output, now=args.now, base_url=args.base_url)
+        report = build(args.content, args.output, now=now, base_url=args.base_url)
     except ContentError as error:
         print(error.report(), file=sys.stderr)
         return 1

@@ -57,6 +57,7 @@ class Topic:
     title: str
     description: str  # Markdown
     source: Path
+    draft: bool = False  # no page, no feed, not shown with programmes (publish.py)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,9 @@ class Programme:
     groups: dict[str, str]  # group key -> label
     sessions: tuple[Session, ...]
     source: Path
+    # Kept out of every output while a draft or before its publish date (publish.py).
+    draft: bool = False
+    publish_date: dt.date | None = None  # public from 00.00 Tallinn time that day
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from . import urls
 from .calendar_links import EventLinks, FeedLinks, event_links, event_times, feed_links
 from .dates import (
+    PartialDate,
     format_day,
     format_deadline,
     format_span,
@@ -23,9 +24,11 @@ from .dates import (
 )
 from .markup import to_html
 from .model import SESSION_KINDS, SESSION_STATUSES, Content, Link, Programme, Session, Topic
+from .publish import hidden
 
 UNDATED = "Aeg täpsustamisel"
 STATE_LABELS = {"current": "Käimas", "upcoming": "Tulemas", "past": "Lõppenud"}
+DRAFT = "Mustand"
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class ProgrammeCard:
     state: str
     state_label: str
     start: dt.date  # for ordering
+    notice: str | None = None  # preview only: "Mustand", "Avaldatakse 15. jaanuaril 2027"
 
 
 def programme_span(programme: Programme) -> tuple[dt.date, dt.date]:
@@ -96,6 +100,7 @@ def programme_state(programme: Programme, today: dt.date) -> str:
 
 def card(programme: Programme, today: dt.date) -> ProgrammeCard:
     state = programme_state(programme, today)
+    notice = programme_notice(programme, today)
     return ProgrammeCard(
         slug=programme.slug,
         title=programme.title,
@@ -105,7 +110,45 @@ def card(programme: Programme, today: dt.date) -> ProgrammeCard:
         state=state,
         state_label=STATE_LABELS[state],
         start=programme.start.first_day,
+        notice=_label(notice),
     )
+
+
+# What is not public reaches the pages only in the preview (publish.py); there it is marked,
+# so that an editor never mistakes it for what the public sees.
+
+
+def format_on_day(day: dt.date) -> str:
+    """`15. jaanuaril 2027`: the adessive, which is the genitive (`enne 15. jaanuari`) + l."""
+    genitive = format_deadline(PartialDate(day.year, day.month, day.day), "before")
+    head, year = genitive.removeprefix("enne ").rsplit(" ", 1)
+    return f"{head}l {year}"
+
+
+@dataclass(frozen=True)
+class Notice:
+    label: str  # short, beside the title in lists
+    banner: str  # at the top of its own page
+
+
+def programme_notice(programme: Programme, today: dt.date) -> Notice | None:
+    """How the preview marks a programme the public does not see; None for a public one."""
+    reason = hidden(programme, today)
+    if reason is None:
+        return None
+    if reason == "draft":
+        return Notice(DRAFT, f"{DRAFT} – avalikul lehel seda programmi ei ole.")
+    assert programme.publish_date is not None
+    when = f"Avaldatakse {format_on_day(programme.publish_date)}"
+    return Notice(when, f"{when} – enne seda avalikul lehel seda programmi ei ole.")
+
+
+def topic_notice(topic: Topic) -> Notice | None:
+    return Notice(DRAFT, f"{DRAFT} – avalikul lehel seda teemat ei ole.") if topic.draft else None
+
+
+def _label(notice: Notice | None) -> str | None:
+    return notice.label if notice else None
 
 
 def _deadline_close(session: Session) -> dt.date:
@@ -302,6 +345,7 @@ def _people_line(low: int | None, high: int | None) -> str:
 
 def programme_context(content: Content, programme: Programme, now: dt.datetime) -> dict[str, Any]:
     state = programme_state(programme, now.date())
+    notice = programme_notice(programme, now.date())
     people, orgs, topics = content.people, content.organisations, content.topics
     audience = programme.audience
     facts: list[tuple[str, str]] = [("Toimumisaeg", format_span(programme.start, programme.end))]
@@ -352,11 +396,15 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
         "facts": facts,
         "key_dates": key_dates,
         "schedule": schedule(programme, now, base_url),
-        "topics": [(topics[t].title, urls.topic(t)) for t in programme.topics],
+        "topics": [
+            (topics[t].title, urls.topic(t), _label(topic_notice(topics[t])))
+            for t in programme.topics
+        ],
         "team": [(people[m.person].name, m.role) for m in programme.team],
         "organisers": [orgs[o] for o in programme.organisers],
         "partners": [orgs[o] for o in programme.partners],
         "contacts": contacts,
+        "preview_notice": notice.banner if notice else None,
     }
 
 
@@ -426,7 +474,10 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
             urls.TOPICS,
             "topics.html",
             {
-                "topics": [(t, urls.topic(t.slug), len(by_topic[t.slug])) for t in topic_list],
+                "topics": [
+                    (t, urls.topic(t.slug), len(by_topic[t.slug]), _label(topic_notice(t)))
+                    for t in topic_list
+                ],
                 "updated": updated([t.source for t in topic_list] or [config.source]),
             },
             tuple(t.source for t in topic_list),
@@ -445,6 +496,7 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
                     "programmes": listed,
                     "feed": topic_feed(content, topic),
                     "updated": updated(sources),
+                    "preview_notice": notice.banner if (notice := topic_notice(topic)) else None,
                 },
                 tuple(sources),
             )

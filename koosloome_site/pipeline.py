@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import background, feeds, history, pages, render, revisions, sitemap, urls, write
+from . import background, feeds, history, linkcheck, pages, render, revisions, sitemap, urls, write
 from .model import Content
+from .publish import published
 from .validate import load_content
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -37,7 +38,10 @@ def build(
     now: dt.datetime | None = None,
     base_url: str | None = None,
     templates_dir: Path = TEMPLATES,
+    drafts: bool = False,
 ) -> BuildReport:
+    """Build the site into `output_dir`. `drafts` (the preview only) keeps drafts and
+    programmes before their publish date, marked on their pages; a published site never."""
     report = BuildReport()
     clock = time.perf_counter()
 
@@ -52,7 +56,10 @@ def build(
         base = base_url if base_url.endswith("/") else base_url + "/"
         content = replace(content, config=replace(content.config, base_url=base))
     zone = ZoneInfo(content.config.timezone)
-    now = (now or dt.datetime.now(zone)).astimezone(zone)
+    now = (now or history.build_time() or dt.datetime.now(zone)).astimezone(zone)
+    # From here on only what is public at `now`: drafts and programmes before their publish
+    # date are in no page, list, feed or sitemap (publish.py).
+    content = published(content, now, include_drafts=drafts)
     lap("load")
 
     sources = [
@@ -69,7 +76,7 @@ def build(
         ),
     ]
     changed = history.last_changed(content_dir, sources, zone)
-    # The feeds are the costliest output (icalendar's line folding); on large sites they are
+    # The feeds are the costliest output (icalendar's content lines); on large sites they are
     # made on the other core while this one plans and renders the pages.
     programmes = content.programmes
     events = sum(len(p.sessions) for p in programmes)
@@ -82,13 +89,18 @@ def build(
 
     assets = render.load_assets(templates_dir)
     env = render.environment(templates_dir, content.config, assets)
-    files = {
-        **render.render(planned, env),
-        **assets,
-        **calendar_files(),
-        urls.SITEMAP: sitemap.sitemap(planned, content.config.base_url),
-    }
+    # Two files on one path (even one differing only in case or Unicode form) fail the build.
+    files = write.merge_outputs(
+        {
+            "lehed": render.render(planned, env),
+            "templates/assets": assets,
+            "kalendrifailid": calendar_files(),
+            "saidikaart": {urls.SITEMAP: sitemap.sitemap(planned, content.config.base_url)},
+        }
+    )
     lap("render")
+    linkcheck.check_links(files, content.config.base_url, planned, templates_dir)
+    lap("links")
 
     write.write_site(files, output_dir)
     lap("write")

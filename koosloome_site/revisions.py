@@ -128,7 +128,8 @@ def _committed_versions(
     """Each file's committed versions on the first-parent line, oldest first; two git calls
     in all, whatever the number of files and commits."""
     wanted = {path.resolve() for path in files}
-    folders = sorted({str(path.parent) for path in files})
+    # absolute: git runs in `root`, where a relative --content would not name these folders
+    folders = sorted({str(path.parent.resolve()) for path in files})
     if not folders:
         return {}
     try:

@@ -8,12 +8,20 @@ published site needs no JavaScript).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import http.server
+import mimetypes
+import os
+import re
+import socket
+import socketserver
+import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +29,12 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from . import urls
 from .errors import BuildError, ContentError
 from .pipeline import TEMPLATES, build
 
 DEBOUNCE_SECONDS = 0.2  # editors' tools save in bursts (temp file, rename, chmod)
+REQUEST_TIMEOUT = 10.0  # seconds a client has to send its request line and headers
 VERSION_PATH = "/__preview/version"
 RELOAD_SCRIPT = f"""<script>
 (() => {{
@@ -71,43 +81,184 @@ class _Changes(FileSystemEventHandler):
             self.changed.set()
 
 
-def _handler(state: PreviewState) -> type[http.server.SimpleHTTPRequestHandler]:
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, directory=str(state.output), **kwargs)  # type: ignore[arg-type]
+class _Server(http.server.ThreadingHTTPServer):
+    """A thread per connection, so one slow or stalled client holds up no one else."""
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # the terminal is for build reports
+    daemon_threads = True
+    request_queue_size = 128  # the default 5 refuses connections while a page loads its files
 
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            with state.lock:
-                version, error = state.version, state.error
-            if path == VERSION_PATH:
-                return self._send(200, "text/plain", str(version).encode())
-            target = state.output / path.lstrip("/")
-            if target.is_dir():
-                target = target / "index.html"
-            if error is not None and target.suffix in (".html", ""):
-                return self._send(500, "text/html; charset=utf-8", _error_page(error))
-            if not target.is_file() or not target.resolve().is_relative_to(state.output):
-                target, status = state.output / "404.html", 404
-            else:
-                status = 200
-            if target.suffix == ".html":
-                page = target.read_text("utf-8").replace("</body>", RELOAD_SCRIPT + "</body>")
-                return self._send(status, "text/html; charset=utf-8", page.encode())
-            return super().do_GET()
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]) -> None:
+        super().__init__(address, handler)
+        self.failures = 0  # handler errors other than clients going away: bugs, counted by tests
+        self._failures_lock = threading.Lock()
 
-        def _send(self, status: int, kind: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind asks DNS for the host's full name, which only slows start-up.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # the client hung up or stalled: nothing to fix here
+        with self._failures_lock:
+            self.failures += 1
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves files of the output folder and nothing else, to local addresses only.
+
+    Fail closed: a request target that is not a plain path (absolute URLs, `*`, raw non-ASCII,
+    malformed or overlong %-escapes, NUL and other control characters, backslashes, `.` or
+    `..` segments, once decoded) gets 400; a Host other than localhost, 127.0.0.1 or [::1]
+    with this port gets 403, so a web page cannot reach the preview through a name of its
+    own (DNS rebinding); a file whose real path (symlinks resolved) is outside the output
+    folder gets 403. The request line and headers must arrive within `request_timeout`.
+    """
+
+    state: PreviewState
+    timeout = REQUEST_TIMEOUT  # for each read (StreamRequestHandler applies it) ...
+    server_version = "koosloome-eelvaade"
+    sys_version = ""
+    default_request_version = "HTTP/1.0"  # even an answer to a garbled request line has a status
+    _deadline: threading.Timer | None = None
+
+    def setup(self) -> None:
+        super().setup()
+        # ... and for the whole request head: a client sending a byte now and then (slowloris)
+        # never trips a per-read timeout.
+        self._deadline = threading.Timer(self.timeout or REQUEST_TIMEOUT, self._drop)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def _drop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()  # reads the headers
+        if self._deadline is not None:
+            self._deadline.cancel()
+        if not parsed:
+            return False
+        words = self.requestline.split()
+        if len(words) != 3 or self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.request_version = "HTTP/1.0"
+            self.send_error(400, "Ainult HTTP/1.0 ja HTTP/1.1")
+            return False
+        return True
+
+    def finish(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        super().finish()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the terminal is for build reports
+
+    def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def _answer(self, with_body: bool) -> None:
+        port = int(self.connection.getsockname()[1])
+        if not _local_host(self.headers.get_all("Host"), port):
+            text = f"Eelvaade vastab ainult aadressil http://127.0.0.1:{port}/\n"
+            return self._send(403, "text/plain; charset=utf-8", text.encode(), with_body)
+        path = request_path(self.path)
+        if path is None:
+            return self._send(400, "text/plain; charset=utf-8", b"Vigane aadress\n", with_body)
+        state = self.state
+        with state.lock:
+            version, error = state.version, state.error
+        if path == VERSION_PATH:
+            return self._send(200, "text/plain", str(version).encode(), with_body)
+        status, file = find_file(state.output, path)
+        if status == 403:
+            outside = "Keelatud: see fail on eelvaate kaustast väljas\n".encode()
+            return self._send(403, "text/plain; charset=utf-8", outside, with_body)
+        if error is not None and (file is None or file.suffix == ".html"):
+            return self._send(500, "text/html; charset=utf-8", _error_page(error), with_body)
+        if file is None:
+            file = find_file(state.output, "/" + urls.NOT_FOUND)[1]
+        try:
+            data = file.read_bytes() if file is not None else b"Lehte ei leitud\n"
+        except OSError:  # a rebuild swapped the folder in between
+            status, data = 404, b"Lehte ei leitud\n"
+        if file is not None and file.suffix == ".html":
+            page = data.decode("utf-8").replace("</body>", RELOAD_SCRIPT + "</body>")
+            return self._send(status, "text/html; charset=utf-8", page.encode(), with_body)
+        kind = mimetypes.guess_type(file.name)[0] if file is not None else None
+        return self._send(status, kind or "application/octet-stream", data, with_body)
+
+    def _send(self, status: int, kind: str, body: bytes, with_body: bool = True) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if with_body:
             self.wfile.write(body)
 
+
+def _handler(state: PreviewState, request_timeout: float) -> type[_Handler]:
+    class Handler(_Handler):
+        pass
+
+    Handler.state, Handler.timeout = state, request_timeout
     return Handler
+
+
+_LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+# What RFC 3986 allows in a path (unreserved, sub-delims, ":", "@", "/") and "%" for escapes.
+_NOT_PATH = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _local_host(hosts: list[str] | None, port: int) -> bool:
+    """Exactly one Host header naming this machine's loopback, with the port."""
+    if not hosts or len(hosts) != 1:
+        return False
+    host = hosts[0].strip().lower()
+    allowed = {f"{name}:{port}" for name in _LOCAL_NAMES}
+    if port == 80:
+        allowed.update(_LOCAL_NAMES)
+    return host in allowed
+
+
+def request_path(target: str) -> str | None:
+    """The path of a request target, %-decoded exactly once; None unless a plain local path."""
+    path = target.partition("?")[0]
+    if not path.startswith("/") or _NOT_PATH.search(path) or _BAD_ESCAPE.search(path):
+        return None
+    try:
+        # Strict UTF-8: overlong forms such as %c0%ae ("." in disguise) are not UTF-8.
+        decoded = urllib.parse.unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(c < " " or "\x7f" <= c <= "\x9f" or c == "\\" for c in decoded):
+        return None
+    if any(segment in (".", "..") for segment in decoded.split("/")):
+        return None
+    return decoded
+
+
+def find_file(root: Path, path: str) -> tuple[int, Path | None]:
+    """The file that serves `path` (a decoded request path): 200 and its real path inside
+    `root`; 403 when its real path (symlinks resolved) is outside; 404 when there is none."""
+    try:
+        real_root = Path(os.path.realpath(root))
+        real = Path(os.path.realpath(real_root.joinpath(*filter(None, path.split("/")))))
+        if real.is_relative_to(real_root) and real.is_dir():
+            real = Path(os.path.realpath(real / "index.html"))
+        if not real.is_relative_to(real_root):
+            return 403, None
+        return (200, real) if real.is_file() else (404, None)
+    except (OSError, ValueError):  # a name too long for the file system, ...
+        return 404, None
 
 
 def _error_page(report: str) -> bytes:
@@ -129,11 +280,13 @@ class Preview:
         port: int = 8000,
         now: dt.datetime | None = None,
         templates: Path = TEMPLATES,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.content, self.templates, self.now = content, templates, now
         self._folder = tempfile.TemporaryDirectory(prefix="koosloome-preview-")
         self.state = PreviewState(Path(self._folder.name).resolve() / "site")
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _handler(self.state))
+        # The loopback address only: the preview is for the editor's own browser.
+        self.server = _Server(("127.0.0.1", port), _handler(self.state, request_timeout))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self._changed = threading.Event()
         self._stopping = threading.Event()
@@ -148,6 +301,7 @@ class Preview:
                 now=self.now,
                 base_url=self.url,
                 templates_dir=self.templates,
+                drafts=True,  # editors see drafts and scheduled programmes, marked as such
             ),
         )
 
@@ -158,7 +312,8 @@ class Preview:
             self._observer.schedule(handler, str(folder), recursive=True)
         self._observer.start()
         threading.Thread(target=self._watch, daemon=True).start()
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serving = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serving.start()
 
     def _watch(self) -> None:
         while not self._stopping.is_set():

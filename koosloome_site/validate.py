@@ -203,7 +203,7 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
 
 _KEYS = {
     "site": ("title", "description", "base_url", "language", "timezone", "publisher"),
-    "topics": ("title", "description"),
+    "topics": ("title", "description", "draft"),
     "people": ("name",),
     "organisations": ("name", "short_name", "url"),
     "programmes": (
@@ -226,6 +226,8 @@ _KEYS = {
         "links",
         "groups",
         "sessions",
+        "draft",
+        "publish_date",
     ),
     "session": (
         "id",
@@ -279,7 +281,8 @@ def _site_config(reader: _Reader, path: Path) -> SiteConfig | None:
 
 
 def _topic(reader: _Reader, f: Fields, slug: str, path: Path) -> Topic:
-    return Topic(slug, f.text("title", required=True) or slug, f.text("description") or "", path)
+    title = f.text("title", required=True) or slug
+    return Topic(slug, title, f.text("description") or "", path, bool(f.boolean("draft")))
 
 
 def _person(reader: _Reader, f: Fields, slug: str, path: Path) -> Person:
@@ -376,6 +379,17 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
         else:
             f.error("groups", "ootasin kogumit kujul 'tunnus: nimi'")
 
+    # Drafts are validated like everything else: a broken draft fails the build too.
+    draft = bool(f.boolean("draft"))
+    publish_date = f.date("publish_date")
+    if publish_date is not None and publish_date.day is None:
+        f.error(
+            "publish_date",
+            "avaldamise kuupäev vajab täpset päeva",
+            f'kirjuta kuupäev kujul AAAA-KK-PP, nt "{publish_date.iso}-01"',
+        )
+        publish_date = None
+
     sessions = []
     first_line: dict[str, int] = {}  # session id -> line where it is first used
     for field, item in f.items("sessions", required=True):
@@ -417,6 +431,8 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
         groups=groups,
         sessions=tuple(sessions),
         source=path,
+        draft=draft,
+        publish_date=publish_date.first_day if publish_date else None,
     )
 
 

@@ -18,6 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
 
+@pytest.fixture(autouse=True)
+def _no_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SOURCE_DATE_EPOCH in the environment (some CI systems set one) would clamp file times
+    and fix "now" in every in-process build; tests that want it set it themselves."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 def build_real_site(output: Path, now: str, content: Path = CONTENT) -> Path:
     build(content, output, now=dt.datetime.fromisoformat(now))
     return output

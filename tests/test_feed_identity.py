@@ -148,3 +148,14 @@ def test_a_session_is_the_same_event_in_every_file_it_is_in(repo: Repo) -> None:
         for path in (FEED, "kalender.ics", f"programmid/{SLUG}/kalender/infopaev.ics")
     ] + [events(topic_feed)[INFO_DAY]]
     assert all(copy == copies[0] for copy in copies)
+
+
+def test_history_is_found_with_a_relative_content_folder(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`build.py` is run with `--content content`, relative to the working directory."""
+    repo.edit('start_time: "15.00"', 'start_time: "14.00"')
+    repo.commit("2023-02-01T12:00:00Z")
+    monkeypatch.chdir(repo.root)
+    site = build_real_site(Path("out-relative"), NOW, Path("content"))
+    assert prop(events(site / FEED)[INFO_DAY], "SEQUENCE") == "1"

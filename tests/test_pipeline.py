@@ -10,6 +10,7 @@ import pytest
 
 from koosloome_site.errors import BuildError
 from koosloome_site.pipeline import TEMPLATES, build
+from koosloome_site.write import merge_outputs, write_site
 from tests.conftest import CONTENT, build_real_site, read_page, text
 
 NOW = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
@@ -88,3 +89,66 @@ def test_registration_closes_when_its_session_has_passed(content: Path, tmp_path
     assert "(lõppenud)" in text(info) and "(toimunud)" in text(info)
     still_open = build_real_site(tmp_path / "out2", "2023-03-23T16:29:00+02:00", content)
     assert "(lõppenud)" not in text(read_page(still_open, PAGE).find(id="toimumine-infopaev"))
+
+
+# Output collisions: two files on one path fail the build instead of one silently winning.
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        ("kalender.ics", "kalender.ics", "samal teel"),
+        ("teemad/a/index.html", "teemad/a//index.html", "samal teel"),
+        ("Kalender.ics", "kalender.ics", "suur- ja väiketähtede"),
+        ("teemad/\u00f5/index.html", "teemad/o\u0303/index.html", "Unicode"),  # NFC, NFD
+        ("teemad/\u00d5/index.html", "teemad/o\u0303/index.html", "Unicode"),  # both at once
+        ("STRASSE.html", "straße.html", "suur- ja väiketähtede"),  # casefold
+        ("kalender", "kalender/index.html", "kausta"),
+        ("Kalender/index.html", "kalender", "kausta"),
+    ],
+)
+def test_output_paths_that_collide_on_some_file_system_are_refused(
+    first: str, second: str, message: str
+) -> None:
+    groups = {"lehed": {first: b"1", "index.html": b"x"}, "kalendrifailid": {second: b"2"}}
+    with pytest.raises(BuildError, match=message) as raised:
+        merge_outputs(groups)
+    for name in (first, second, "lehed", "kalendrifailid"):
+        assert name in str(raised.value)
+
+
+def test_distinct_output_paths_are_merged_as_they_are() -> None:
+    groups = {
+        "lehed": {"index.html": b"1", "teemad/\u00f5/index.html": b"2"},
+        "kalendrifailid": {"kalender.ics": b"3", "teemad/o/kalender.ics": b"4"},
+    }
+    assert merge_outputs(groups) == {**groups["lehed"], **groups["kalendrifailid"]}
+
+
+def test_write_site_itself_refuses_paths_one_file_system_would_merge(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match="suur- ja väiketähtede"):
+        write_site({"Index.html": b"1", "index.html": b"2"}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("asset", "other"),
+    [
+        ("sitemap.xml", "'sitemap.xml' (saidikaart)"),
+        ("404.HTML", "'404.html' (lehed)"),
+        ("Kalender.ics", "'kalender.ics' (kalendrifailid)"),
+    ],
+)
+def test_an_asset_on_the_path_of_a_page_or_feed_fails_the_build_and_keeps_the_old_site(
+    content: Path, tmp_path: Path, asset: str, other: str
+) -> None:
+    output = tmp_path / "out"
+    build(content, output, now=NOW)
+    before = {p: p.read_bytes() for p in output.rglob("*") if p.is_file()}
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "assets" / asset).write_bytes(b"an editor's file")
+    with pytest.raises(BuildError) as raised:
+        build(content, output, now=NOW, templates_dir=templates)
+    assert other in str(raised.value) and f"'{asset}' (templates/assets)" in str(raised.value)
+    assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == before

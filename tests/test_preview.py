@@ -120,3 +120,42 @@ def test_serve_on_a_taken_port_says_so_and_exits_2(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert f"porti {port} ei saa kasutada" in result.stderr
+
+
+def test_preview_answers_only_its_own_loopback_address(preview: Preview) -> None:
+    host, port = preview.server.server_address[:2]
+    assert host == "127.0.0.1", "the preview is for this machine only"
+    for name, status in (
+        (f"localhost:{port}", 200),
+        (f"127.0.0.1:{port}", 200),
+        ("evil.example", 403),  # a web page reaching the preview through its own name
+        (f"evil.example:{port}", 403),
+    ):
+        request = urllib.request.Request(preview.url, headers={"Host": name})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                answer = response.status
+        except urllib.error.HTTPError as error:
+            answer = error.code
+        assert answer == status, name
+
+
+def test_preview_shows_a_broken_link_as_an_error_until_fixed(preview: Preview) -> None:
+    page = preview.url + "programmid/kogukonna-koosloome-labor-2023/"
+    source = preview.content / PROGRAMME
+    original = source.read_text("utf-8")
+    version = fetch(preview.url + VERSION_PATH.lstrip("/"))[1]
+    broken = original.replace(
+        "description: |\n", "description: |\n  [Teema](/teemad/puudub/)\n\n", 1
+    )
+    assert broken != original
+    source.write_text(broken, "utf-8")
+    wait_for_rebuild(preview, version)
+    status, html = fetch(page)
+    assert status == 500
+    assert "link /teemad/puudub/ ei vii kuhugi" in html and f"{PROGRAMME}:" in html
+
+    version = fetch(preview.url + VERSION_PATH.lstrip("/"))[1]
+    source.write_text(original, "utf-8")
+    wait_for_rebuild(preview, version)
+    assert fetch(page)[0] == 200

@@ -1,0 +1,288 @@
+"""A build killed at any moment leaves the old site or the new one, whole; the next build cleans
+up after it.
+
+The kill test runs `build.py` as a subprocess over and over, switching between two versions of
+the real content (B retitles the site, so every page differs, and adds a topic, so going back
+to A deletes files), and kills each build (its process group) with SIGKILL after a random delay
+from a seeded generator: half of the delays are spread over a whole build, half over its
+writing phase, counted from the moment its scratch folder appears, so that many kills land
+while files are being written and swapped. The lengths come from builds that ran to the end
+(four at the start, then any that beat its kill), so they follow the machine's speed. After
+each kill the output folder's SHA-256 manifest must be exactly the old site's or the new one's,
+and nothing but scratch folders may lie beside it. Every other time a complete build follows
+(in this process), which must succeed and leave nothing beside the output folder; otherwise the
+next killed build starts among the leftovers. The counts are printed (`-s`):
+
+    KILL_BUILDS=300 KILL_SEED=7 .venv/bin/pytest -s tests/test_atomic_output.py -k any_moment
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from koosloome_site import write
+from koosloome_site.errors import BuildError
+from koosloome_site.pipeline import build
+from tests.conftest import CONTENT, ROOT
+
+NOW = "2023-03-01T12:00:00+02:00"
+KILLS = int(os.environ.get("KILL_BUILDS", "100"))
+SEED = int(os.environ.get("KILL_SEED", "20240501"))
+SCRATCH = re.compile(r"\.out\.(new|old)-[0-9]+-[0-9a-f]+")
+
+Manifest = dict[str, str]
+
+
+def manifest(folder: Path) -> Manifest | None:
+    """SHA-256 of every file under `folder` by relative path; None when there is no folder."""
+    if not folder.is_dir():
+        return None
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        assert path.is_dir() or (path.is_file() and not path.is_symlink()), path
+        if path.is_file():
+            files[path.relative_to(folder).as_posix()] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    return files
+
+
+def two_versions(tmp_path: Path) -> tuple[Path, Path]:
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(CONTENT, a)
+    shutil.copytree(CONTENT, b)
+    site = b / "site.yaml"
+    site.write_text(site.read_text("utf-8").replace("title: ", "title: Uus – ", 1), "utf-8")
+    (b / "topics" / "uus-teema.yaml").write_text("title: uus teema\n", "utf-8")
+    return a, b
+
+
+def command(content: Path, output: Path) -> list[str]:
+    options = ["--content", str(content), "--output", str(output), "--now", NOW]
+    return [sys.executable, str(ROOT / "build.py"), *options]
+
+
+def beside(output: Path) -> list[str]:
+    return sorted(entry.name for entry in output.parent.iterdir() if entry.name != output.name)
+
+
+def scratch_of(output: Path, pid: int) -> bool:
+    """Whether the build with this process id has made its scratch folder (begun writing)."""
+    prefix = f".{output.name}.new-{pid}-"
+    with os.scandir(output.parent) as entries:
+        return any(entry.name.startswith(prefix) for entry in entries)
+
+
+def exited_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Wait up to `seconds` for the process to end, without polling (a pidfd on Linux)."""
+    if hasattr(os, "pidfd_open"):
+        fd = os.pidfd_open(process.pid)
+        try:
+            select.select([fd], [], [], max(seconds, 0))
+        finally:
+            os.close(fd)
+        return process.poll() is not None
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=seconds)
+    return process.poll() is not None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL, process groups")
+def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: Path) -> None:
+    began = time.perf_counter()
+    a, b = two_versions(tmp_path)
+    output = tmp_path / "site" / "out"
+    output.parent.mkdir()
+    sites: dict[Path, Manifest | None] = {}
+    for content in (b, a):
+        build(content, output, now=dt.datetime.fromisoformat(NOW))
+        sites[content] = manifest(output)
+    assert sites[a] != sites[b] and "teemad/uus-teema/index.html" in (sites[b] or {})
+    assert "teemad/uus-teema/index.html" not in (sites[a] or {})
+    assert beside(output) == []
+
+    # How long a whole build and its writing phase take, from builds that ran to the end:
+    # first a few uninterrupted ones, then every build that finished before its kill, so the
+    # delays follow the machine's speed (and its load) as the test goes on.
+    wholes: list[float] = []
+    windows: list[float] = []
+    rng = random.Random(SEED)
+    counts: Counter[str] = Counter()
+    current = a
+    for trial in range(-4, KILLS):
+        calibrating = trial < 0
+        target = b if current == a else a
+        during_writing = calibrating or rng.random() < 0.5
+        if calibrating:
+            delay = 60.0
+        elif during_writing:
+            delay = rng.uniform(0, statistics.median(windows[-9:]))
+        else:
+            delay = rng.uniform(0, statistics.median(wholes[-9:]))
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command(target, output), stdout=subprocess.DEVNULL, start_new_session=True
+        )
+        if during_writing:
+            while process.poll() is None and not scratch_of(output, process.pid):
+                time.sleep(0.0005)
+        writing = time.perf_counter()
+        if exited_within(process, delay):
+            assert process.returncode == 0
+            wholes.append(time.perf_counter() - started)
+            if during_writing:
+                windows.append(time.perf_counter() - writing)
+            counts["finished before the kill"] += not calibrating
+        else:
+            os.killpg(process.pid, signal.SIGKILL)
+            counts["killed"] += 1
+            if scratch_of(output, process.pid):
+                counts["killed while writing or swapping"] += 1
+        process.wait()
+
+        found = manifest(output)
+        assert found in (sites[current], sites[target]), "a mixed or missing output folder"
+        ended = "new" if found == sites[target] else "old"
+        current = target if ended == "new" else current
+        assert all(SCRATCH.fullmatch(name) for name in beside(output)), beside(output)
+        if calibrating:
+            assert ended == "new" and beside(output) == []
+            continue
+        counts[f"ended {ended}"] += 1
+        if process.returncode == -signal.SIGKILL:
+            counts[f"killed, ended {ended}"] += 1
+        if beside(output):
+            counts["left scratch folders"] += 1
+
+        if rng.random() < 0.5:  # the next build succeeds and cleans up
+            current = rng.choice((a, b))
+            build(current, output, now=dt.datetime.fromisoformat(NOW))
+            assert manifest(output) == sites[current]
+            assert beside(output) == []
+
+    build(a, output, now=dt.datetime.fromisoformat(NOW))
+    assert manifest(output) == sites[a] and beside(output) == []
+    elapsed = time.perf_counter() - began
+    print(
+        f"\n{KILLS} builds, seed {SEED}; a build {statistics.median(wholes):.3f} s, "
+        f"writing {statistics.median(windows):.3f} s (medians): "
+        + ", ".join(f"{key} {value}" for key, value in sorted(counts.items()))
+        + f"; {elapsed:.1f} s in all"
+    )
+    assert counts["killed"] >= KILLS * 0.5
+    assert counts["killed while writing or swapping"] >= KILLS * 0.2
+    assert counts["killed, ended old"] >= 1 and counts["killed, ended new"] >= 1
+
+
+def files_of(output: Path) -> set[str]:
+    return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+
+
+def test_files_of_deleted_content_disappear(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    write.write_site({"a/index.html": b"a", "b.ics": b"b"}, output)
+    (output / "stray.txt").write_bytes(b"put there by hand")
+    write.write_site({"a/index.html": b"A"}, output)
+    assert files_of(output) == {"a/index.html"}
+    assert (output / "a/index.html").read_bytes() == b"A"
+
+
+def test_scratch_folders_of_killed_builds_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    write.write_site({"index.html": b"old"}, output)
+    leftovers = [".out.new-123-0a1b2c3d", ".out.old-123-0a1b2c3d", ".out.new-99"]
+    kept = [".out.new-x", "out.new-1", ".other.new-1", ".out.new-1-junk", "content"]
+    for name in leftovers + kept:
+        (tmp_path / name / "deep").mkdir(parents=True)
+        (tmp_path / name / "deep" / "page.html").write_bytes(b"x")
+    (tmp_path / ".out.old-7").write_bytes(b"a file, not a scratch folder")
+    write.write_site({"index.html": b"new"}, output)
+    assert (output / "index.html").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, ".out.old-7", "out"])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_a_scratch_folder_in_use_by_another_build_is_left_alone(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    busy = tmp_path / ".out.new-1-00000000"
+    busy.mkdir()
+    other_build = write._locked(busy, wait=False)  # as a running build holds its own
+    assert other_build is not None
+    try:
+        write.write_site({"index.html": b"new"}, output)
+        assert busy.is_dir()
+    finally:
+        os.close(other_build)
+    write.write_site({"index.html": b"newer"}, output)
+    assert not busy.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux only")
+def test_linux_swaps_the_folders_in_one_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out"
+    write.write_site({"index.html": b"old"}, output)
+    renames: list[tuple[str, str]] = []
+    real_rename = Path.rename
+
+    def spy(self: Path, target: Path) -> Path:
+        renames.append((self.name, Path(target).name))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", spy)
+    write.write_site({"index.html": b"new"}, output)
+    assert renames == [], "the two-rename fallback was used"
+    assert (output / "index.html").read_bytes() == b"new" and beside(output) == []
+
+
+def test_without_an_atomic_exchange_the_two_renames_still_give_the_new_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out"
+    write.write_site({"index.html": b"old", "gone.html": b"x"}, output)
+    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    write.write_site({"index.html": b"new"}, output)
+    assert files_of(output) == {"index.html"} and beside(output) == []
+
+
+def test_a_failed_write_leaves_the_old_site_and_no_scratch(tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    write.write_site({"index.html": b"old"}, output)
+    with pytest.raises(BuildError, match="keelatud väljunditee"):
+        write.write_site({"index.html": b"new", "../escape.html": b"x"}, output)
+    assert (output / "index.html").read_bytes() == b"old" and beside(output) == []
+
+
+def test_a_write_that_fails_halfway_leaves_the_old_site_and_no_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "out"
+    write.write_site({"index.html": b"old"}, output)
+    real_write = Path.write_bytes
+
+    def disk_full(self: Path, data: bytes) -> int:
+        if self.name == "b.html":
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write.write_site({"a.html": b"new", "b.html": b"new", "index.html": b"new"}, output)
+    assert files_of(output) == {"index.html"} and beside(output) == []
