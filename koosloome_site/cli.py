@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from .errors import BuildError, ContentError
+from .fields import is_web_address
 from .history import build_time
 from .pipeline import build, check
 
@@ -26,6 +27,14 @@ def _now(text: str) -> dt.datetime:
             f"{text!r}: lisa ajavööndi nihe, nt 2023-03-01T12:00:00+02:00"
         )
     return value
+
+
+def _base_url(text: str) -> str:
+    if not is_web_address(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ei ole veebiaadress; kirjuta nt http://localhost:8000/"
+        )
+    return text
 
 
 def _say(message: str) -> None:
@@ -61,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--base-url",
+        type=_base_url,
         metavar="URL",
         help="saidi aadress, nt http://localhost:8000/ (vaikimisi site.yaml-ist)",
     )

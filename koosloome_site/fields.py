@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -19,9 +20,25 @@ from .yamlsrc import Mapping, Node, Scalar, Sequence, describe
 
 T = TypeVar("T")
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_URL = re.compile(r"https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+# A slug names a file and becomes a folder or file name in the output: lowercase ASCII, so
+# that no two differ only in case or Unicode form; at most SLUG_MAX characters, so that the
+# output paths stay far below file system limits (255 bytes a name); and none of the names
+# Windows reserves for devices (a folder `con/` cannot be made or copied there).
+SLUG_MAX = 100
+WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"{d}{n}" for d in ("com", "lpt") for n in range(10))}
+)
+SLUG = re.compile(
+    rf"(?=[a-z0-9-]{{1,{SLUG_MAX}}}$)(?!(?:{'|'.join(sorted(WINDOWS_DEVICES))})$)"
+    r"[a-z0-9]+(?:-[a-z0-9]+)*"
+)
+# Only http and https addresses reach a page's href (mailto: and tel: are made by us from the
+# e-mail and phone fields): a host of letters, digits, hyphens and dots (with an optional
+# port), no user name or password before it (`https://koosloome.ee@evil.example/`), and
+# nothing that is never written unencoded in an address (spaces, ", <, >, backslash).
+_URL = re.compile(r"""https?://[\w-]+(?:\.[\w-]+)+(?::[0-9]{1,5})?(?:[/?#][^\s"<>\\`]*)?""")
+# No `?`, `%` or `/` in the name part: mailto: would read them as parameters or escapes.
+_EMAIL = re.compile(r"[\w.!#$&'*+=^~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ]{4,}[0-9]")
 _INTEGER = re.compile(r"0|[1-9][0-9]*")
 # Words YAML 1.1 tools read as booleans; we accept only true/false, and say which one was meant.
@@ -29,11 +46,48 @@ _YAML11_TRUE = frozenset({"true", "yes", "y", "on", "jah"})
 _YAML11_FALSE = frozenset({"false", "no", "n", "off", "ei"})
 _DAY_FIRST = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")  # 30.03.2023, as Estonians write
 _TRANSLITERATE = str.maketrans("õäöüšž", "oaousz")
+# Longest text value. It bounds the work of the Markdown converter, whose time grows with the
+# square of the length on some inputs (10,000 unmatched "[" take about 10 s); the longest real
+# description is under 1,000 characters.
+MAX_TEXT = 10_000
+# Years after this are typing mistakes; the day after 9999-12-31 would not exist at all.
+MAX_YEAR = 2100
 
 
 def slugify(text: str) -> str:
-    """A safe slug suggestion for hints: `Õpisemu kohtumine` -> `opisemu-kohtumine`."""
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower().translate(_TRANSLITERATE)))
+    """A safe slug suggestion for hints: `Õpisemu kohtumine` -> `opisemu-kohtumine`; never
+    longer than SLUG_MAX, never a Windows device name; "" when nothing is left."""
+    # é -> e, ｄｅｍｏ -> demo: compatibility decomposition, then without the accents
+    plain = unicodedata.normalize("NFKD", text.lower().translate(_TRANSLITERATE))
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    slug = "-".join(re.findall(r"[a-z0-9]+", plain.lower()))
+    if len(slug) > SLUG_MAX:
+        slug = slug[:SLUG_MAX].rsplit("-", 1)[0] if "-" in slug[:SLUG_MAX] else slug[:SLUG_MAX]
+    return f"{slug}-1" if slug in WINDOWS_DEVICES else slug
+
+
+def _slug_hint(text: str) -> str:
+    """Why a text is not a slug, and what would be."""
+    hint = "kasuta väiketähti a–z, numbreid ja sidekriipse"
+    if re.fullmatch(r"[a-z0-9-]*", text) and len(text) > SLUG_MAX:
+        hint = f"tunnus on liiga pikk (lubatud kuni {SLUG_MAX} märki)"
+    elif text in WINDOWS_DEVICES:
+        hint = f"'{text}' on Windowsis seadme nimi ega sobi failinimeks"
+    if (suggestion := slugify(text)) and suggestion != text:
+        hint += f", nt '{suggestion}'"
+    return hint
+
+
+def is_web_address(text: str) -> bool:
+    """Whether `text` is an address the `url` fields accept (http or https only)."""
+    return _URL.fullmatch(text) is not None
+
+
+def _plausible_date(text: str) -> PartialDate:
+    value = parse_partial_date(text)
+    if value.year > MAX_YEAR:
+        raise ValueError(f"aasta {value.year} ei ole usutav")
+    return value
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -155,6 +209,9 @@ class Fields:
         def convert(text: str) -> str:
             if not text:
                 raise ValueError("tekst on tühi")
+            if len(text) > MAX_TEXT:
+                length, most = f"{len(text):,}".replace(",", " "), f"{MAX_TEXT:,}".replace(",", " ")
+                raise ValueError(f"tekst on liiga pikk: {length} märki (lubatud kuni {most})")
             return text
 
         return self._converted(key, convert, required, hint or "kirjuta siia tekst")
@@ -163,6 +220,8 @@ class Fields:
         def convert(text: str) -> int:
             if not _INTEGER.fullmatch(text):
                 raise ValueError(f"{text!r} ei ole täisarv")
+            if len(text) > 9:  # also keeps int() from its own limit and English message
+                raise ValueError(f"arv {text[:12]}… on liiga suur")
             if int(text) < minimum:
                 raise ValueError(f"arv peab olema vähemalt {minimum}")
             return int(text)
@@ -197,9 +256,7 @@ class Fields:
 
     def slug(self, key: str, required: bool = False) -> str | None:
         node = self.node(key)
-        hint = "kasuta väiketähti a–z, numbreid ja sidekriipse"
-        if isinstance(node, Scalar) and slugify(node.text):
-            hint += f", nt '{slugify(node.text)}'"
+        hint = _slug_hint(node.text.strip()) if isinstance(node, Scalar) else _slug_hint("")
         return self._matching(key, SLUG, "sobiv tunnus", hint, required)
 
     def date(self, key: str, required: bool = False) -> PartialDate | None:
@@ -208,7 +265,7 @@ class Fields:
         if isinstance(node, Scalar) and (m := _DAY_FIRST.fullmatch(node.text.strip())):
             day, month, year = m.groups()
             hint = f'kuupäev käib kujul AAAA-KK-PP: kirjuta "{year}-{month:0>2}-{day:0>2}"'
-        return self._converted(key, parse_partial_date, required, hint)
+        return self._converted(key, _plausible_date, required, hint)
 
     def time(self, key: str, required: bool = False) -> dt.time | None:
         hint = 'kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)'
@@ -271,11 +328,8 @@ class Fields:
             if SLUG.fullmatch(text):
                 out.append((text, item.position, field))
             else:
-                hint = "kasuta väiketähti a–z, numbreid ja sidekriipse"
-                if slugify(text):
-                    hint += f", nt '{slugify(text)}'"
                 self.problems.add(
-                    item.position, field, f"{describe(item)} ei ole sobiv tunnus", hint
+                    item.position, field, f"{describe(item)} ei ole sobiv tunnus", _slug_hint(text)
                 )
         return out
 

@@ -45,7 +45,7 @@ from .model import (
     TeamSize,
     Topic,
 )
-from .yamlsrc import Mapping, Node, Scalar, parse
+from .yamlsrc import MAX_BYTES, Mapping, Node, Scalar, parse, too_large
 
 T = TypeVar("T")
 FOLDERS = ("programmes", "topics", "people", "organisations")
@@ -79,11 +79,30 @@ class _Reader:
     def parse_file(self, path: Path) -> Node | None:
         shown = self.display(path)
         try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = path.read_bytes()[: error.start].count(b"\n") + 1
+            # Never more than the limit into memory: a content file is a few KiB, and a
+            # huge one (a video saved as .yaml) is reported without being read.
+            with path.open("rb") as file:
+                data = file.read(MAX_BYTES + 1)
+                size = os.fstat(file.fileno()).st_size
+        except OSError as error:
             self.problems.add(
-                Position(shown, line),
+                Position(shown),
+                "fail",
+                f"faili ei saa lugeda ({error.strerror or error})",
+                "kontrolli, et see on tavaline fail ja sul on lugemisõigus",
+            )
+            return None
+        if len(data) > MAX_BYTES:
+            self.problems.add(Position(shown), "fail", *too_large(max(size, len(data))))
+            return None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            before = data[: error.start]
+            line_start = before.rfind(b"\n") + 1
+            column = len(before[line_start:].decode("utf-8", "replace")) + 1
+            self.problems.add(
+                Position(shown, before.count(b"\n") + 1, column),
                 "fail",
                 "fail ei ole UTF-8 kodeeringus",
                 "salvesta fail UTF-8 kodeeringus",
@@ -172,7 +191,9 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
             continue
         if entry.is_dir() and entry.name in FOLDERS:
             for path in sorted(entry.iterdir()):
-                if path.name.startswith(".") or path.name.lower().startswith("readme"):
+                # notes for editors (README.md) are allowed; readme-kursus.yaml is a programme
+                readme = path.name.lower().startswith("readme") and path.suffix != ".yaml"
+                if path.name.startswith(".") or readme:
                     continue
                 if path.suffix != ".yaml" or not path.is_file():
                     reader.problems.add(

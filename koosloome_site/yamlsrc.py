@@ -5,10 +5,19 @@ octal and `2023-03-23` becomes a date object. Here every scalar stays the exact 
 wrote, and the validator gives it a type from the field it is in. Anchors, aliases, tags,
 duplicate keys and multi-document files are rejected: they make a file mean something other
 than what it shows, and web form editors cannot round-trip them.
+
+Limits, checked before the text reaches the YAML parser (libyaml is C; a hostile or broken
+file must not be able to exhaust it): a file may have at most MAX_BYTES bytes (1 MiB; a real
+programme file is a few KiB) and at most MAX_DEPTH (50) levels of nesting, counting block
+indentation levels, compact `- - -` items and open flow brackets `[` `{`. Characters that YAML
+does not allow in a file (control characters, U+FFFE, U+FFFF) are reported at their line and
+column, and the same characters written as escapes in double quotes ("\0", "\x07") are
+refused in values: no page, calendar file or sitemap can be made to carry them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,6 +31,13 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+MAX_BYTES = 1024 * 1024  # per content file
+MAX_DEPTH = 50  # nested collections in one file
+# What YAML allows in a file (c-printable); the same set is required of escaped values.
+_NOT_PRINTABLE = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Where quoted scalars, flow collections, comments and block scalars can begin.
+_SPECIAL = re.compile(r"""["'#\[\]{}|>]""")
+_BLOCK_HEADER = re.compile(r"[|>][-+1-9]{0,2}[ \t]*(?:#.*)?")
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,8 @@ def describe(node: Node) -> str:
 
 def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
     """Parse one YAML document into a Node tree; problems go to `diagnostics`."""
+    if not check_limits(text, path, diagnostics):
+        return None
 
     def pos(mark: _Mark | None) -> Position:
         return Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
@@ -169,18 +187,33 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                     )
                     break
             elif isinstance(event, yaml.ScalarEvent):
-                add(Scalar(event.value, pos(event.start_mark), quoted=event.style in ("'", '"')))
-            elif isinstance(event, yaml.MappingStartEvent):
-                node_m = Mapping(pos(event.start_mark))
+                value, quoted = event.value, event.style in ("'", '"')
+                if bad := _NOT_PRINTABLE.search(value):
+                    # Only an escape in double quotes can make one: the file was checked.
+                    diagnostics.append(
+                        Diagnostic(
+                            pos(event.start_mark),
+                            child_path() or "YAML",
+                            f"väärtuses on lubamatu märk {_codepoint(bad.group())}",
+                            'eemalda paojada, mis selle teeb (nt "\\0", "\\x07" või "\\e")',
+                        )
+                    )
+                    # Read on with U+FFFD in its place, so that nothing else is reported
+                    # because of it (a group label, a required field).
+                    value = _NOT_PRINTABLE.sub("\ufffd", value)
+                add(Scalar(value, pos(event.start_mark), quoted))
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if len(stack) >= MAX_DEPTH:  # the pre-scan counts a little differently
+                    problem(event.start_mark, *_TOO_DEEP)
+                    return None
+                node: Mapping | Sequence = (
+                    Mapping(pos(event.start_mark))
+                    if isinstance(event, yaml.MappingStartEvent)
+                    else Sequence(pos(event.start_mark))
+                )
                 paths.append(child_path())
-                add(node_m)
-                stack.append(node_m)
-                pending_key.append(None)
-            elif isinstance(event, yaml.SequenceStartEvent):
-                node_s = Sequence(pos(event.start_mark))
-                paths.append(child_path())
-                add(node_s)
-                stack.append(node_s)
+                add(node)
+                stack.append(node)
                 pending_key.append(None)
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 stack.pop()
@@ -189,10 +222,176 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "vigane YAML"
-        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        lines = text.splitlines()
+        line = lines[mark.line] if mark and mark.line < len(lines) else ""
         problem(mark, *_explain_syntax_error(message, line))
         return None
+    except yaml.YAMLError as error:  # pragma: no cover - the checks above come first
+        problem(None, f"YAML-i viga ({error})", "kontrolli faili sisu")
+        return None
     return root
+
+
+_TOO_DEEP = (
+    f"andmed on pesastatud sügavamale kui {MAX_DEPTH} taset",
+    "sisufailis on loendid ja kogumid mõne taseme sügavused; "
+    "kontrolli taandeid ning sulge [ ] ja { }",
+)
+
+
+def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
+    """Whether `text` may go to the YAML parser: not too large, only characters YAML allows,
+    not nested too deep. If not, the one reason is added to `diagnostics`, located."""
+    size = len(text) if len(text) * 4 <= MAX_BYTES else _size(text)
+    if size > MAX_BYTES:
+        diagnostics.append(Diagnostic(Position(path), "fail", *too_large(size)))
+        return False
+    if bad := _NOT_PRINTABLE.search(text):
+        line, column = _line_column(text, bad.start())
+        diagnostics.append(
+            Diagnostic(
+                Position(path, line, column),
+                "fail",
+                f"failis on lubamatu märk {_codepoint(bad.group())}",
+                "eemalda see nähtamatu juhtmärk (see tuleb sageli kopeeritud tekstiga) "
+                "või salvesta fail uuesti tekstifailina",
+            )
+        )
+        return False
+    if deep := _too_deep(text):
+        diagnostics.append(Diagnostic(Position(path, *deep), "YAML", *_TOO_DEEP))
+        return False
+    return True
+
+
+def too_large(size: int) -> tuple[str, str]:
+    """The message and hint for a file of `size` bytes, over MAX_BYTES."""
+    return (
+        f"fail on liiga suur: {_bytes(size)} baiti (lubatud kuni {_bytes(MAX_BYTES)} baiti, 1 MiB)",
+        "programmi fail on tavaliselt mõni kilobait: kontrolli, kas see on õige fail, "
+        "või jaga sisu mitmeks failiks",
+    )
+
+
+def _bytes(n: int) -> str:
+    return f"{n:,}".replace(",", " ")  # Estonian groups digits with a space
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def _too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column) where nesting first goes deeper than MAX_DEPTH, or None.
+
+    A scan of the text, not a parse: block levels are the indentation columns open at a line
+    (and one more per `- ` that starts a compact nested item), flow levels the `[` and `{`
+    still open; quoted scalars, comments and block scalars (`|`, `>`) are skipped. It may
+    count a little differently from the YAML parser in odd files; the parser's events are
+    checked against MAX_DEPTH again."""
+    indents: list[int] = []  # columns of the open block levels
+    flow = 0  # open flow brackets
+    quote = ""  # the quote of a quoted scalar that goes on to the next line
+    block = -1  # indentation of the line that began a block scalar, while inside it
+    for number, line in enumerate(text.split("\n"), 1):
+        start = len(line) - len(line.lstrip(" "))
+        if block >= 0:
+            if start >= len(line.rstrip("\r")) or start > block:
+                continue
+            block = -1
+        i = start
+        if not quote and not flow:
+            if start == len(line) or line[start] in "#\r":
+                continue
+            while indents and indents[-1] >= start:
+                indents.pop()
+            indents.append(start)
+            while line.startswith("- ", i):  # "- - x", "- key: value": one level each
+                j = i + 1
+                while j < len(line) and line[j] == " ":
+                    j += 1
+                if j == len(line) or line[j] in "#\r":
+                    break
+                indents.append(j)
+                i = j
+                if len(indents) > MAX_DEPTH:
+                    return number, i + 1
+            if len(indents) > MAX_DEPTH:
+                return number, i + 1
+        while i < len(line):
+            if quote:
+                i = _after_quote(line, i, quote)
+                if i < 0:
+                    break  # goes on to the next line
+                quote = ""
+                continue
+            found = _SPECIAL.search(line, i)
+            if not found:
+                break
+            i = found.start()
+            char = line[i]
+            if char == "#" and (i == 0 or line[i - 1] in " \t"):
+                break  # a comment
+            if char in "]}":
+                flow = max(0, flow - 1)
+            elif char in "[{":
+                if flow or _node_starts(line, i, flow):
+                    flow += 1
+                    if len(indents) + flow > MAX_DEPTH:
+                        return number, i + 1
+            elif char in "\"'" and _node_starts(line, i, flow):
+                quote = char
+            elif (
+                char in "|>"
+                and not flow
+                and _node_starts(line, i, flow)
+                and _BLOCK_HEADER.fullmatch(line.rstrip("\r"), i)
+            ):
+                block = start
+                break
+            i += 1
+    return None
+
+
+def _node_starts(line: str, i: int, flow: int) -> bool:
+    """Whether a node can begin at `line[i]`: first on the line, after `: `, `- `, `? `, or
+    inside a flow collection after `[`, `{`, `,` (a quote or bracket inside a plain scalar
+    is just text)."""
+    k = i - 1
+    while k >= 0 and line[k] == " ":
+        k -= 1
+    if k < 0 or (flow and line[k] in "[{,"):
+        return True
+    if k == i - 1:
+        return False
+    return line[k] in ":?" or (line[k] == "-" and (k == 0 or line[k - 1] == " "))
+
+
+def _after_quote(line: str, i: int, quote: str) -> int:
+    """The index after the quote that closes a quoted scalar, searching from `i`; -1 when
+    the scalar goes on to the next line."""
+    while (end := line.find(quote, i)) >= 0:
+        if quote == "'":
+            if line.startswith("''", end):  # an escaped single quote
+                i = end + 2
+                continue
+            return end + 1
+        before = end
+        while before > i and line[before - 1] == "\\":
+            before -= 1
+        if (end - before) % 2 == 0:
+            return end + 1
+        i = end + 1
+    return -1
 
 
 def _join(path: str, key: str) -> str:

@@ -680,3 +680,16 @@ def test_timed_session_before_the_calendar_time_zone_rules_is_refused() -> None:
     found = only_problem(edited('date: "2023-03-23"', 'date: "2001-03-23"'))
     assert where(found) == f"{DEMO}:20:11: sessions[0].date"
     assert "2002" in found.message
+
+
+@pytest.mark.parametrize("url", ["javascript://x/%0aalert(1)/", "notaurl", "ftp://x.ee/"])
+def test_base_url_on_the_command_line_must_be_a_web_address(url: str, tmp_path: Path) -> None:
+    result = build_py("--content", str(write_site(tmp_path)), "--base-url", url, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ei ole veebiaadress" in result.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_programme_whose_slug_starts_with_readme_is_published() -> None:
+    content = load({"programmes/readme-kursus.yaml": PROGRAMME, "programmes/README.md": "x"})
+    assert {p.slug for p in content.programmes} == {"demo", "readme-kursus"}
