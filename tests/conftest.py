@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,18 @@ def git(repo: Path, *args: str, when: str) -> None:
         "GIT_COMMITTER_EMAIL": "t@example.ee",
     }
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def build_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python build.py ARGS` as an editor runs it, in `cwd`."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
 
 
 def read_page(site: Path, path: str) -> BeautifulSoup:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 from textwrap import dedent
@@ -26,10 +24,9 @@ from koosloome_site.pipeline import build
 from koosloome_site.publish import published
 from koosloome_site.serve import Preview
 from koosloome_site.validate import load_content
-from tests.conftest import read_page, text
+from tests.conftest import build_py, read_page, text
 from tests.sitekit import PROGRAMME, write_site
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
 SLUG, TITLE = "salajane-2027", "Salajane programm"
 HIDDEN = f"programmes/{SLUG}.yaml"
@@ -163,17 +160,6 @@ def test_programme_turned_back_into_a_draft_vanishes_from_the_output(tmp_path: P
 
 
 # -- the publish date ------------------------------------------------------------------------
-
-
-def build_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "build.py"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,6 @@ Tests run in tmp_path, so paths are shown as the editor would type them: content
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
@@ -26,9 +24,9 @@ from koosloome_site.dates import (
 from koosloome_site.errors import ContentError, Diagnostic
 from koosloome_site.model import Content
 from koosloome_site.validate import load_content
+from tests.conftest import build_py
 from tests.sitekit import PROGRAMME, write_site
 
-REPO = Path(__file__).resolve().parent.parent
 DEMO = "content/programmes/demo.yaml"
 
 
@@ -67,17 +65,6 @@ def edited(old: str, new: str) -> dict[str, str | None]:
     """The demo programme of sitekit with one exact piece of text changed."""
     assert PROGRAMME.count(old) == 1, old
     return {"programmes/demo.yaml": PROGRAMME.replace(old, new)}
-
-
-def build_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "build.py"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
 
 
 def test_minimal_site_is_valid() -> None:
