@@ -85,8 +85,9 @@ def feed_links(base_url: str, path: str, name: str) -> FeedLinks:
 
 @dataclass(frozen=True)
 class EventTimes:
-    """When a session is, as the feeds put it: UTC moments for a session with a time (`end`
-    None when only the start is known), or all-day dates with an exclusive end."""
+    """When a session is, as its calendar event says: Europe/Tallinn moments for a session with
+    a time (`end` None when only the start is known), or all-day dates with an exclusive end.
+    The feeds write the moments with TZID; the links convert them to UTC."""
 
     start: dt.datetime | dt.date
     end: dt.datetime | dt.date | None
@@ -97,15 +98,15 @@ class EventTimes:
 
 
 def event_times(session: Session) -> EventTimes:
-    """The same start and end as the session's event in the feeds (feeds.py `_event`)."""
+    """When the session is, for its event in the feeds and for the links."""
     assert session.date is not None and session.date.day is not None, "only dated sessions"
     day = session.date.first_day
     if session.start_time is not None:
-        start = dt.datetime.combine(day, session.start_time, _ZONE).astimezone(dt.UTC)
+        start = dt.datetime.combine(day, session.start_time, _ZONE)
         end = None
         if session.end_time is not None:
             last = (session.end_date or session.date).first_day
-            end = dt.datetime.combine(last, session.end_time, _ZONE).astimezone(dt.UTC)
+            end = dt.datetime.combine(last, session.end_time, _ZONE)
         return EventTimes(start, end)
     last_day = (session.end_date or session.date).last_day
     return EventTimes(day, last_day + dt.timedelta(days=1))
@@ -129,10 +130,11 @@ def event_links(
     text, details = encode(summary), encode(description)
     place = f"&location={encode(location)}" if location else ""
     if isinstance(times.start, dt.datetime):
-        end = times.end if isinstance(times.end, dt.datetime) else None
-        google_end = end or times.start + GOOGLE_DEFAULT_LENGTH
-        dates = f"{times.start:%Y%m%dT%H%M%SZ}/{google_end:%Y%m%dT%H%M%SZ}"
-        span = f"startdt={times.start:%Y-%m-%dT%H:%M:%SZ}"
+        start = times.start.astimezone(dt.UTC)
+        end = times.end.astimezone(dt.UTC) if isinstance(times.end, dt.datetime) else None
+        google_end = end or start + GOOGLE_DEFAULT_LENGTH
+        dates = f"{start:%Y%m%dT%H%M%SZ}/{google_end:%Y%m%dT%H%M%SZ}"
+        span = f"startdt={start:%Y-%m-%dT%H:%M:%SZ}"
         if end is not None:  # without an end Outlook picks its own length
             span += f"&enddt={end:%Y-%m-%dT%H:%M:%SZ}"
     else:

@@ -25,11 +25,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 
 from . import urls
+from .calendar_links import event_times
 from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
 from .pages import in_calendar, session_description, session_summary, session_where
 from .revisions import Revision, SessionKey
@@ -171,7 +171,6 @@ def _event(
     revision: Revision,
 ) -> icalendar.Event:
     """One session as an event; nothing in it depends on the build's clock."""
-    assert session.date is not None and session.date.day is not None
     where, online_url = session_where(session)
     event = icalendar.Event()
     event.add("uid", f"{session.id}.{programme.slug}@{host}")
@@ -180,17 +179,10 @@ def _event(
     event.add("last-modified", revision.modified)
     event.add("sequence", revision.sequence)
 
-    day = session.date.first_day
-    if session.start_time is not None:
-        tz = ZoneInfo(TIMEZONE)
-        event.add("dtstart", dt.datetime.combine(day, session.start_time, tz))
-        if session.end_time is not None:
-            last = (session.end_date or session.date).first_day
-            event.add("dtend", dt.datetime.combine(last, session.end_time, tz))
-    else:
-        last = (session.end_date or session.date).last_day
-        event.add("dtstart", day)
-        event.add("dtend", last + dt.timedelta(days=1))  # all-day ends are exclusive
+    times = event_times(session)  # the same as in the add-to-calendar links
+    event.add("dtstart", times.start)
+    if times.end is not None:
+        event.add("dtend", times.end)  # for all-day events the exclusive day after
 
     if session.kind == "deadline":
         event.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
