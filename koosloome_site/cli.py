@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import BuildError, ContentError
 from .fields import is_web_address
 from .history import build_time
+from .messages import ENV_VAR, LANGUAGES, language, translate
 from .pipeline import build, check
 
 
@@ -49,10 +50,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "command",
         nargs="?",
-        choices=("build", "check", "serve"),
+        choices=("build", "check", "serve", "new"),
         default="build",
         help="build: ehita sait (vaikimisi); check: ainult kontrolli sisu; "
-        "serve: eelvaade aadressil http://127.0.0.1:PORT/, uueneb iga salvestusega",
+        "serve: eelvaade aadressil http://127.0.0.1:PORT/, uueneb iga salvestusega; "
+        "new programme TUNNUS | new session PROGRAMM: uus programm või toimumine",
+    )
+    p.add_argument(
+        "new", nargs="*", metavar="programme TUNNUS | session PROGRAMM", help="new jaoks"
+    )
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help=f"veateadete keel: et (vaikimisi) või en; ka keskkonnamuutuja {ENV_VAR}",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="veateadete kuju: text (vaikimisi) või github (GitHub Actionsi märkused ridadel)",
     )
     p.add_argument(
         "--content",
@@ -84,12 +100,21 @@ def parser() -> argparse.ArgumentParser:
         help="ehituse hetk, nt 2023-03-01T12:00:00+02:00 (vaikimisi SOURCE_DATE_EPOCH, "
         "kui see on antud, muidu praegu)",
     )
+    p.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="jäta otsinguindeks tegemata (ehitusaja mõõtmiseks)",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     started = time.perf_counter()
+    lang = language(args.lang)
+    if args.command == "new" or args.new:
+        return _new(args.command, args.new, args.content, lang)
     try:
         if args.command == "check":
             content = check(args.content)
@@ -113,9 +138,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             return 0
-        report = build(args.content, args.output, now=now, base_url=args.base_url)
+        report = build(
+            args.content, args.output, now=now, base_url=args.base_url, search_index=args.search
+        )
     except ContentError as error:
-        print(error.report(), file=sys.stderr)
+        if args.format == "github":  # annotations on the changed lines of a pull request
+            print(error.github(lang))
+        print(error.report(lang), file=sys.stderr)
         return 1
     except BuildError as error:
         print(f"viga: {error}", file=sys.stderr)
@@ -125,4 +154,27 @@ def main(argv: list[str] | None = None) -> int:
         f"Valmis: {report.pages} lehte, {report.files} faili kaustas {args.output} "
         f"({elapsed:.2f} s)."
     )
+    return 0
+
+
+def _new(command: str, words: list[str], content: Path, lang: str) -> int:
+    """`new programme SLUG` or `new session PROGRAMME`."""
+    from .scaffold import ScaffoldError, new_programme, new_session
+
+    if command != "new" or len(words) != 2 or words[0] not in ("programme", "session"):
+        print(
+            "kasutus: build.py new programme TUNNUS | build.py new session PROGRAMM",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if words[0] == "programme":
+            path = new_programme(content, words[1])
+            print(f"Loodud: {path.as_posix()} (mustand; vt python build.py serve)")
+        else:
+            session_id = new_session(content, words[1])
+            print(f"Lisatud toimumine '{session_id}' programmi {words[1]} lõppu.")
+    except ScaffoldError as error:
+        print(f"viga: {translate(error.args[0], lang)}", file=sys.stderr)
+        return 2
     return 0

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from babel.dates import format_date, format_interval, format_skeleton, get_month_names
 
+from .messages import msg
+
 LOCALE = "et"
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -58,36 +60,47 @@ def parse_partial_date(text: str) -> PartialDate:
         last = calendar.monthrange(year, month)[1]
         if not 1 <= day <= last:
             raise DateFormatError(
-                f"kuupäeva {text} ei ole olemas: {month_name(month)} {year} on {last} päeva"
+                msg(
+                    "kuupäeva {text} ei ole olemas: {month} {year} on {last} päeva",
+                    text=text,
+                    month=month_name(month),
+                    year=year,
+                    last=last,
+                )
             )
         return PartialDate(year, month, day)
     if m := _MONTH.fullmatch(text):
         year, month = (int(g) for g in m.groups())
         _check_month(year, month)
         return PartialDate(year, month)
-    raise DateFormatError(f"{text!r} ei ole kuupäev")
+    raise DateFormatError(msg("{text!r} ei ole kuupäev", text=text))
 
 
 def _check_month(year: int, month: int) -> None:
     if not 1 <= month <= 12:
-        raise DateFormatError(f"kuud {month} ei ole olemas (kuud on 01–12)")
+        raise DateFormatError(msg("kuud {month} ei ole olemas (kuud on 01–12)", month=month))
     if year < 1900:
-        raise DateFormatError(f"aasta {year} ei ole usutav")
+        raise DateFormatError(msg("aasta {year} ei ole usutav", year=year))
 
 
 def parse_time(text: str) -> dt.time:
     """`15.00` (Estonian style) or `15:00`."""
     m = _TIME.fullmatch(text)
     if not m:
-        raise DateFormatError(f"{text!r} ei ole kellaaeg")
+        raise DateFormatError(msg("{text!r} ei ole kellaaeg", text=text))
     hour, minute = int(m.group(1)), int(m.group(2))
     if hour > 23 or minute > 59:
-        raise DateFormatError(f"kellaaega {text} ei ole olemas")
+        raise DateFormatError(msg("kellaaega {text} ei ole olemas", text=text))
     return dt.time(hour, minute)
 
 
 def month_name(month: int) -> str:
     return str(get_month_names("wide", "format", LOCALE)[month])
+
+
+def month_abbreviation(month: int) -> str:
+    """`jaan`, `veebr`, `märts`: where space is short (the timeline picture)."""
+    return str(get_month_names("abbreviated", "format", LOCALE)[month])
 
 
 def _genitive(month: int) -> str:

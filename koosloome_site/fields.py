@@ -16,6 +16,8 @@ from typing import TypeVar
 
 from .dates import PartialDate, parse_partial_date, parse_time
 from .errors import Diagnostic, Position
+from .messages import msg
+from .spec import Field, Spec
 from .yamlsrc import Mapping, Node, Scalar, Sequence, describe
 
 T = TypeVar("T")
@@ -68,13 +70,13 @@ def slugify(text: str) -> str:
 
 def _slug_hint(text: str) -> str:
     """Why a text is not a slug, and what would be."""
-    hint = "kasuta väiketähti a–z, numbreid ja sidekriipse"
+    hint = msg("kasuta väiketähti a–z, numbreid ja sidekriipse")
     if re.fullmatch(r"[a-z0-9-]*", text) and len(text) > SLUG_MAX:
-        hint = f"tunnus on liiga pikk (lubatud kuni {SLUG_MAX} märki)"
+        hint = msg("tunnus on liiga pikk (lubatud kuni {limit} märki)", limit=SLUG_MAX)
     elif text in WINDOWS_DEVICES:
-        hint = f"'{text}' on Windowsis seadme nimi ega sobi failinimeks"
+        hint = msg("'{text}' on Windowsis seadme nimi ega sobi failinimeks", text=text)
     if (suggestion := slugify(text)) and suggestion != text:
-        hint += f", nt '{suggestion}'"
+        hint += msg(", nt '{suggestion}'", suggestion=suggestion)
     return hint
 
 
@@ -86,13 +88,13 @@ def is_web_address(text: str) -> bool:
 def _plausible_date(text: str) -> PartialDate:
     value = parse_partial_date(text)
     if value.year > MAX_YEAR:
-        raise ValueError(f"aasta {value.year} ei ole usutav")
+        raise ValueError(msg("aasta {year} ei ole usutav", year=value.year))
     return value
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"kas mõtlesid '{close[0]}'?" if close else ""
+    return msg("kas mõtlesid '{close}'?", close=close[0]) if close else ""
 
 
 class Problems:
@@ -111,9 +113,12 @@ class Fields:
         problems: Problems,
         node: Node,
         field: str,
-        allowed: Iterable[str],
+        allowed: Spec | Iterable[str],
     ) -> None:
         self.problems = problems
+        # With a spec (spec.py), it decides which keys exist, which are required, the values a
+        # choice allows and the accessor that reads each key; without one (groups), only keys.
+        self.spec: Spec | None = allowed if isinstance(allowed, dict) else None
         self.field = field
         self.position = node.position
         self.entries: dict[str, tuple[Scalar, Node]] = {}
@@ -127,8 +132,11 @@ class Fields:
             problems.add(
                 node.position,
                 field or "fail",
-                f"ootasin võtmete ja väärtuste kogumit, leidsin: {describe(node)}",
-                "kirjuta väärtused kujul 'võti: väärtus', iga võti eraldi real",
+                msg(
+                    "ootasin võtmete ja väärtuste kogumit, leidsin: {describe}",
+                    describe=describe(node),
+                ),
+                msg("kirjuta väärtused kujul 'võti: väärtus', iga võti eraldi real"),
             )
             return
         for key, (key_node, value) in node.entries.items():
@@ -145,8 +153,10 @@ class Fields:
             problems.add(
                 key_node.position,
                 self.path(key),
-                "tundmatu võti",
-                f"kas mõtlesid '{close[0]}'?" if close else "lubatud võtmed: " + ", ".join(allowed),
+                msg("tundmatu võti"),
+                msg("kas mõtlesid '{close}'?", close=close[0])
+                if close
+                else msg("lubatud võtmed: ") + ", ".join(allowed),
             )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -172,9 +182,23 @@ class Fields:
         if self.broken or key in self.excused:
             return
         if key in self.empty:
-            self.problems.add(self.empty[key], self.path(key), "kohustuslik väli on tühi", hint)
+            self.problems.add(
+                self.empty[key], self.path(key), msg("kohustuslik väli on tühi"), hint
+            )
         else:
-            self.problems.add(self.position, self.path(key), "kohustuslik väli puudub", hint)
+            self.problems.add(self.position, self.path(key), msg("kohustuslik väli puudub"), hint)
+
+    def _required(self, key: str, kinds: tuple[str, ...], required: bool) -> bool:
+        """Whether `key` is required; checks that the spec reads it with this accessor."""
+        if self.spec is None:
+            return required
+        spec = self.spec.get(key)
+        if spec is None or spec.kind not in kinds:
+            raise TypeError(f"{self.path(key)}: spec says {spec and spec.kind}, read as {kinds}")
+        return required or spec.required
+
+    def field_spec(self, key: str) -> Field | None:
+        return self.spec.get(key) if self.spec is not None else None
 
     def node(self, key: str) -> Node | None:
         entry = self.entries.get(key)
@@ -187,7 +211,11 @@ class Fields:
                 self.missing(key, hint)
             return None
         if not isinstance(node, Scalar):
-            self.error(key, f"ootasin ühte väärtust, leidsin: {describe(node)}", hint)
+            self.error(
+                key,
+                msg("ootasin ühte väärtust, leidsin: {describe}", describe=describe(node)),
+                hint,
+            )
             return None
         return node
 
@@ -200,7 +228,9 @@ class Fields:
         try:
             return convert(scalar.text.strip())
         except ValueError as error:
-            self.error(key, str(error), hint)
+            # a Msg (messages.py) stays translatable; str(error) would make it plain text
+            reason = error.args[0] if error.args and isinstance(error.args[0], str) else error
+            self.error(key, reason if isinstance(reason, str) else str(reason), hint)
             return None
 
     # -- typed accessors -------------------------------------------------------------------
@@ -208,25 +238,33 @@ class Fields:
     def text(self, key: str, required: bool = False, hint: str = "") -> str | None:
         def convert(text: str) -> str:
             if not text:
-                raise ValueError("tekst on tühi")
+                raise ValueError(msg("tekst on tühi"))
             if len(text) > MAX_TEXT:
                 length, most = f"{len(text):,}".replace(",", " "), f"{MAX_TEXT:,}".replace(",", " ")
-                raise ValueError(f"tekst on liiga pikk: {length} märki (lubatud kuni {most})")
+                raise ValueError(
+                    msg(
+                        "tekst on liiga pikk: {length} märki (lubatud kuni {most})",
+                        length=length,
+                        most=most,
+                    )
+                )
             return text
 
-        return self._converted(key, convert, required, hint or "kirjuta siia tekst")
+        required = self._required(key, ("text", "markdown"), required)
+        return self._converted(key, convert, required, hint or msg("kirjuta siia tekst"))
 
     def integer(self, key: str, minimum: int = 0, required: bool = False) -> int | None:
         def convert(text: str) -> int:
             if not _INTEGER.fullmatch(text):
-                raise ValueError(f"{text!r} ei ole täisarv")
+                raise ValueError(msg("{text!r} ei ole täisarv", text=text))
             if len(text) > 9:  # also keeps int() from its own limit and English message
-                raise ValueError(f"arv {text[:12]}… on liiga suur")
+                raise ValueError(msg("arv {text}… on liiga suur", text=text[:12]))
             if int(text) < minimum:
-                raise ValueError(f"arv peab olema vähemalt {minimum}")
+                raise ValueError(msg("arv peab olema vähemalt {minimum}", minimum=minimum))
             return int(text)
 
-        return self._converted(key, convert, required, "kirjuta täisarv numbritega, nt 10")
+        required = self._required(key, ("integer",), required)
+        return self._converted(key, convert, required, msg("kirjuta täisarv numbritega, nt 10"))
 
     def boolean(self, key: str, required: bool = False) -> bool | None:
         def convert(text: str) -> bool:
@@ -234,16 +272,19 @@ class Fields:
                 return text == "true"
             if text.lower() in _YAML11_TRUE | _YAML11_FALSE:
                 word = "true" if text.lower() in _YAML11_TRUE else "false"
-                raise ValueError(f"kirjuta {word}, mitte {text}")
-            raise ValueError(f"{text!r} ei sobi siia")
+                raise ValueError(msg("kirjuta {word}, mitte {text}", word=word, text=text))
+            raise ValueError(msg("{text!r} ei sobi siia", text=text))
 
+        required = self._required(key, ("boolean", "online"), required)
         return self._converted(
-            key, convert, required, "jah/ei-väljas on lubatud ainult true (jah) ja false (ei)"
+            key, convert, required, msg("jah/ei-väljas on lubatud ainult true (jah) ja false (ei)")
         )
 
-    def choice(self, key: str, choices: Iterable[str], required: bool = False) -> str | None:
-        options = tuple(choices)
-        listed = "lubatud: " + ", ".join(options)
+    def choice(self, key: str, choices: Iterable[str] = (), required: bool = False) -> str | None:
+        required = self._required(key, ("choice",), required)
+        spec = self.field_spec(key)
+        options = spec.enum if spec is not None else tuple(choices)
+        listed = msg("lubatud: ") + ", ".join(options)
         scalar = self._scalar(key, required, listed)
         if scalar is None:
             return None
@@ -251,60 +292,80 @@ class Fields:
         if text in options:
             return text
         # the suggestion is worked out only on error: difflib is slow on large sites
-        self.error(key, f"{text!r} ei ole lubatud väärtus", did_you_mean(text, options) or listed)
+        self.error(
+            key,
+            msg("{text!r} ei ole lubatud väärtus", text=text),
+            did_you_mean(text, options) or listed,
+        )
         return None
 
     def slug(self, key: str, required: bool = False) -> str | None:
+        required = self._required(key, ("slug",), required)
         node = self.node(key)
+        if isinstance(node, Scalar) and SLUG.fullmatch(text := node.text.strip()):
+            return text  # the hint below is worked out only for a bad slug
         hint = _slug_hint(node.text.strip()) if isinstance(node, Scalar) else _slug_hint("")
-        return self._matching(key, SLUG, "sobiv tunnus", hint, required)
+        return self._matching(key, SLUG, msg("sobiv tunnus"), hint, required)
 
     def date(self, key: str, required: bool = False) -> PartialDate | None:
-        hint = "kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK"
+        hint = msg("kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK")
         node = self.node(key)
         if isinstance(node, Scalar) and (m := _DAY_FIRST.fullmatch(node.text.strip())):
             day, month, year = m.groups()
-            hint = f'kuupäev käib kujul AAAA-KK-PP: kirjuta "{year}-{month:0>2}-{day:0>2}"'
+            hint = msg(
+                'kuupäev käib kujul AAAA-KK-PP: kirjuta "{year}-{month:0>2}-{day:0>2}"',
+                year=year,
+                month=month,
+                day=day,
+            )
+        required = self._required(key, ("date", "day"), required)
         return self._converted(key, _plausible_date, required, hint)
 
     def time(self, key: str, required: bool = False) -> dt.time | None:
-        hint = 'kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)'
+        hint = msg('kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)')
+        required = self._required(key, ("time",), required)
         return self._converted(key, parse_time, required, hint)
 
     def url(self, key: str, required: bool = False) -> str | None:
+        required = self._required(key, ("url",), required)
         return self._matching(
-            key, _URL, "veebiaadress", "aadress algab https:// või http://", required
+            key, _URL, msg("veebiaadress"), msg("aadress algab https:// või http://"), required
         )
 
     def email(self, key: str) -> str | None:
-        return self._matching(key, _EMAIL, "e-posti aadress", "kirjuta kujul nimi@näide.ee")
+        self._required(key, ("email",), False)
+        return self._matching(
+            key, _EMAIL, msg("e-posti aadress"), msg("kirjuta kujul nimi@näide.ee")
+        )
 
     def phone(self, key: str) -> str | None:
-        hint = 'kirjuta numbrid jutumärkides, nt "5044576" või "+372 504 4576"'
-        return self._matching(key, _PHONE, "telefoninumber", hint)
+        hint = msg('kirjuta numbrid jutumärkides, nt "5044576" või "+372 504 4576"')
+        self._required(key, ("phone",), False)
+        return self._matching(key, _PHONE, msg("telefoninumber"), hint)
 
     def _matching(
         self, key: str, pattern: re.Pattern[str], what: str, hint: str, required: bool = False
     ) -> str | None:
         def convert(text: str) -> str:
             if not pattern.fullmatch(text):
-                raise ValueError(f"{text!r} ei ole {what}")
+                raise ValueError(msg("{text!r} ei ole {what}", text=text, what=what))
             return text
 
         return self._converted(key, convert, required, hint)
 
     def items(self, key: str, required: bool = False) -> list[tuple[str, Node]]:
         """The items of a list, each with its field path (`sessions[2]`, counted from 0)."""
+        required = self._required(key, ("list", "texts", "slugs"), required)
         node = self.node(key)
         if node is None:
             if required:
-                self.missing(key, "lisa loend, iga element eraldi reale alustades '- '")
+                self.missing(key, msg("lisa loend, iga element eraldi reale alustades '- '"))
             return []
         if not isinstance(node, Sequence):
             self.error(
                 key,
-                f"ootasin loendit, leidsin: {describe(node)}",
-                "kirjuta iga element eraldi reale, alustades '- '",
+                msg("ootasin loendit, leidsin: {describe}", describe=describe(node)),
+                msg("kirjuta iga element eraldi reale, alustades '- '"),
             )
             return []
         return [(f"{self.path(key)}[{i}]", item) for i, item in enumerate(node.items)]
@@ -316,7 +377,9 @@ class Fields:
                 out.append(item.text.strip())
             else:
                 self.problems.add(
-                    item.position, field, f"ootasin teksti, leidsin: {describe(item)}"
+                    item.position,
+                    field,
+                    msg("ootasin teksti, leidsin: {describe}", describe=describe(item)),
                 )
         return tuple(out)
 
@@ -329,14 +392,27 @@ class Fields:
                 out.append((text, item.position, field))
             else:
                 self.problems.add(
-                    item.position, field, f"{describe(item)} ei ole sobiv tunnus", _slug_hint(text)
+                    item.position,
+                    field,
+                    msg("{describe} ei ole sobiv tunnus", describe=describe(item)),
+                    _slug_hint(text),
                 )
         return out
 
-    def sub(self, key: str, allowed: Iterable[str], required: bool = False) -> Fields | None:
+    def each(self, key: str) -> list[Fields]:
+        """The items of a list of mappings, each read with the item spec."""
+        spec = self.field_spec(key)
+        assert spec is not None and spec.kind == "list", key
+        return [Fields(self.problems, item, field, spec.fields) for field, item in self.items(key)]
+
+    def sub(self, key: str, required: bool = False) -> Fields | None:
+        """A nested mapping, read with its spec."""
+        required = self._required(key, ("mapping", "online"), required)
         node = self.node(key)
         if node is None:
             if required:
                 self.missing(key)
             return None
-        return Fields(self.problems, node, self.path(key), allowed)
+        spec = self.field_spec(key)
+        assert spec is not None
+        return Fields(self.problems, node, self.path(key), spec.fields)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import urls
+from . import structured_data, timeline, urls
 from .calendar_links import EventLinks, FeedLinks, event_links, event_times, feed_links
 from .dates import (
     PartialDate,
@@ -61,6 +61,8 @@ class SessionView:
     # "Add to calendar" links; None when the session is not in the feeds or is cancelled.
     add: EventLinks | None
     add_label: str  # names the session in those links for screen readers: "Infopäev, <when>"
+    # The deadline's last day (ISO), for freshness.js to recount the days left in the browser.
+    deadline_last_day: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class ProgrammeCard:
     state: str
     state_label: str
     start: dt.date  # for ordering
+    end: dt.date  # with start: the state can be recomputed in the browser (freshness.js)
     notice: str | None = None  # preview only: "Mustand", "Avaldatakse 15. jaanuaril 2027"
 
 
@@ -110,6 +113,7 @@ def card(programme: Programme, today: dt.date) -> ProgrammeCard:
         state=state,
         state_label=STATE_LABELS[state],
         start=programme.start.first_day,
+        end=programme_span(programme)[1],
         notice=_label(notice),
     )
 
@@ -292,6 +296,11 @@ def session_view(
         in_calendar=in_calendar(session),
         add=_add_links(session, programme, base_url),
         add_label=", ".join(part for part in (title, when, group) if part),
+        deadline_last_day=(
+            (_deadline_close(session) - dt.timedelta(days=1)).isoformat()
+            if session.kind == "deadline" and session.date
+            else ""
+        ),
     )
 
 
@@ -387,6 +396,8 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
                 "email": c.email,
             }
         )
+    sessions = schedule(programme, now, base_url)
+    registration_open = {v.id: v.registration_open for g in sessions for v in g.sessions}
     return {
         "programme": programme,
         "feed": programme_feed(content, programme),
@@ -395,7 +406,7 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
         "description_html": to_html(programme.description),
         "facts": facts,
         "key_dates": key_dates,
-        "schedule": schedule(programme, now, base_url),
+        "schedule": sessions,
         "topics": [
             (topics[t].title, urls.topic(t), _label(topic_notice(topics[t])))
             for t in programme.topics
@@ -405,6 +416,26 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
         "partners": [orgs[o] for o in programme.partners],
         "contacts": contacts,
         "preview_notice": notice.banner if notice else None,
+        # The days programme_state compares "today" with, for freshness.js.
+        "span": [programme.start.first_day.isoformat(), programme_span(programme)[1].isoformat()],
+        "timeline": (urls.programme_timeline(programme.slug), timeline.describe(programme)),
+        "json_ld": structured_data.programme_graph(content, programme, registration_open),
+    }
+
+
+# The accessibility statement (templates/accessibility.html): when it was written and the
+# checks last reviewed. Update it whenever the statement's text or the checks change.
+ACCESSIBILITY_STATEMENT_DATE = dt.date(2026, 11, 25)
+
+
+def accessibility_statement(content: Content) -> dict[str, Any]:
+    """The statement's date and where to send feedback: the site's publisher (site.yaml)."""
+    config = content.config
+    publisher = content.organisations.get(config.publisher) if config.publisher else None
+    day = ACCESSIBILITY_STATEMENT_DATE
+    return {
+        "statement_date": {"iso": day.isoformat(), "text": format_on_day(day)},
+        "feedback": publisher,
     }
 
 
@@ -522,4 +553,71 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
             tuple(everything),
         )
     )
+    pages.append(
+        Page(
+            urls.ACCESSIBILITY,
+            "accessibility.html",
+            {**accessibility_statement(content), "updated": updated([config.source])},
+            (config.source,),
+        )
+    )
+    pages.append(Page(urls.OVERVIEW, "overview.html", overview(content, now), tuple(everything)))
+    pages[-1].context["updated"] = updated(everything)
+    pages.append(Page(urls.SEARCH, "search.html", {"updated": updated([config.source])}, ()))
+    # Statuses ("Tulemas", days left) are as of the build; freshness.js updates them later.
+    for page in pages:
+        page.context["as_of"] = {"iso": today.isoformat(), "text": format_day(today)}
+    # One JSON-LD graph per page (structured_data.py): the site and its publisher, unless the
+    # page has its own (a programme's).
+    site_graph = structured_data.site_graph(content)
+    for page in pages:
+        page.context.setdefault("json_ld", site_graph)
     return pages
+
+
+@dataclass(frozen=True)
+class OverviewEntry:
+    """One programme in one month of the overview, with its sessions that month."""
+
+    title: str
+    url: str
+    state_label: str
+    sessions: list[tuple[str, str, str]]  # (<time datetime>, when, what), in date order
+
+
+def overview(content: Content, now: dt.datetime) -> dict[str, Any]:
+    """ "Mis toimub millal": from this month on, each month's programmes and their sessions;
+    then the sessions of programmes not over yet whose time is still to be announced."""
+    today = now.date()
+    months: dict[tuple[int, int], dict[str, OverviewEntry]] = {}
+    undated: dict[str, OverviewEntry] = {}
+    for programme in sorted(content.programmes, key=lambda p: (p.start.first_day, p.slug)):
+        state = programme_state(programme, today)
+        for session in sorted(programme.sessions, key=_sort_key):
+            if session.date is None:
+                if state == "past":
+                    continue
+                group = undated
+            else:
+                month = (session.date.year, session.date.month)
+                if month < (today.year, today.month):
+                    continue
+                group = months.setdefault(month, {})
+            entry = group.setdefault(
+                programme.slug,
+                OverviewEntry(
+                    programme.title, urls.programme(programme.slug), STATE_LABELS[state], []
+                ),
+            )
+            what = session.title or SESSION_KINDS[session.kind]
+            if session.status != "scheduled":
+                what += f" ({SESSION_STATUSES[session.status].lower()})"
+            when, stamp = session_when(session)
+            entry.sessions.append((stamp, when, what))
+    return {
+        "months": [
+            (f"{month_name(m).capitalize()} {y}", f"kuu-{y}-{m:02d}", list(entries.values()))
+            for (y, m), entries in sorted(months.items())
+        ],
+        "undated": list(undated.values()),
+    }

@@ -11,7 +11,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import background, feeds, history, linkcheck, pages, render, revisions, sitemap, urls, write
+from . import (
+    atom,
+    background,
+    feeds,
+    history,
+    linkcheck,
+    pages,
+    render,
+    revisions,
+    search,
+    sitemap,
+    timeline,
+    urls,
+    write,
+)
 from .model import Content
 from .publish import published
 from .validate import load_content
@@ -39,9 +53,11 @@ def build(
     base_url: str | None = None,
     templates_dir: Path = TEMPLATES,
     drafts: bool = False,
+    search_index: bool = True,
 ) -> BuildReport:
     """Build the site into `output_dir`. `drafts` (the preview only) keeps drafts and
-    programmes before their publish date, marked on their pages; a published site never."""
+    programmes before their publish date, marked on their pages; a published site never.
+    `search_index=False` leaves out the search index (for timing the rest of the build)."""
     report = BuildReport()
     clock = time.perf_counter()
 
@@ -89,16 +105,24 @@ def build(
 
     assets = render.load_assets(templates_dir)
     env = render.environment(templates_dir, content.config, assets)
+    rendered = render.render(planned, env)
+    lap("render")
+    index = search.search_index(rendered, content.config) if search_index else {}
+    lap("search")
     # Two files on one path (even one differing only in case or Unicode form) fail the build.
     files = write.merge_outputs(
         {
-            "lehed": render.render(planned, env),
+            "lehed": rendered,
+            "ajajooned": timeline.timelines(content.programmes),
+            "otsinguindeks": index,
             "templates/assets": assets,
             "kalendrifailid": calendar_files(),
             "saidikaart": {urls.SITEMAP: sitemap.sitemap(planned, content.config.base_url)},
+            "robots": {urls.ROBOTS: sitemap.robots(content.config.base_url)},
+            "uudisvoog": {urls.PROGRAMMES_FEED: atom.feed(content, planned, changed)},
         }
     )
-    lap("render")
+    lap("outputs")
     linkcheck.check_links(files, content.config.base_url, planned, templates_dir)
     lap("links")
 

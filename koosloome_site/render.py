@@ -12,6 +12,7 @@ from . import urls
 from .errors import BuildError
 from .model import SiteConfig
 from .pages import Page
+from .templatecache import TEMPLATE_CACHE
 
 ASSETS = "assets"  # folder inside templates/ copied to the site root as is
 
@@ -35,6 +36,7 @@ def environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=TEMPLATE_CACHE,  # compiled once per process (preview rebuilds)
     )
     base_path = "/" + config.base_url.split("://", 1)[1].partition("/")[2]
     # A content hash in asset URLs lets browsers cache them forever and still see changes.

@@ -2,8 +2,10 @@
 
 A failed rebuild keeps serving the last good site, but every page then shows the error
 report instead, so the editor sees at once what to fix; the next good build replaces it.
-Open pages reload themselves after each build (a small script, injected only here: the
-published site needs no JavaScript).
+Open pages reload themselves after each build: the preview adds one external script,
+`/__preview/reload.js` (so a strict Content-Security-Policy still holds), that long-polls
+`/__preview/wait` and reloads as soon as a new build is served. Only the preview server knows
+that address; a published build contains no trace of it.
 """
 
 from __future__ import annotations
@@ -30,23 +32,39 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from . import urls
-from .errors import BuildError, ContentError
+from .errors import BuildError, ContentError, Diagnostic
+from .messages import language
 from .pipeline import TEMPLATES, build
 
-DEBOUNCE_SECONDS = 0.2  # editors' tools save in bursts (temp file, rename, chmod)
+DEBOUNCE_SECONDS = 0.05  # editors' tools save in bursts of a few ms (temp file, rename, chmod)
 REQUEST_TIMEOUT = 10.0  # seconds a client has to send its request line and headers
 VERSION_PATH = "/__preview/version"
-RELOAD_SCRIPT = f"""<script>
-(() => {{
-  let seen = null;
-  setInterval(async () => {{
-    const version = await fetch("{VERSION_PATH}").then(r => r.text()).catch(() => seen);
-    if (seen !== null && version !== seen) location.reload();
-    seen = version;
-  }}, 700);
+WAIT_PATH = "/__preview/wait"  # ?seen=N: answers once the version is not N (or after a while)
+RELOAD_PATH = "/__preview/reload.js"
+WAIT_SECONDS = 20.0  # a long poll is answered at the latest after this, and asked again
+# The page's own version rides on the script address, so a build finishing between the page
+# and its script loading still reloads it.
+RELOAD_JS = f"""// Live preview only: reload this page as soon as the site is rebuilt.
+(async () => {{
+  let seen = new URL(document.currentScript.src).searchParams.get("v");
+  for (;;) {{
+    try {{
+      const answer = await fetch("{WAIT_PATH}?seen=" + seen, {{ cache: "no-store" }});
+      const version = (await answer.text()).trim();
+      if (answer.ok && version !== seen) {{
+        location.reload();
+        return;
+      }}
+    }} catch (error) {{
+      await new Promise((resume) => setTimeout(resume, 500));  // the server restarts
+    }}
+  }}
 }})();
-</script>
-"""
+""".encode()
+
+
+def reload_tag(version: int) -> str:
+    return f'<script src="{RELOAD_PATH}?v={version}" defer></script>'
 
 
 @dataclass
@@ -56,20 +74,35 @@ class PreviewState:
     output: Path
     version: int = 0
     error: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    closing: bool = False
+
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)  # notified after each build
+
+    def wait(self, seen: str, seconds: float) -> int:
+        """The version once it differs from `seen`, or after `seconds`."""
+        with self.changed:
+            self.changed.wait_for(
+                lambda: str(self.version) != seen or self.closing, timeout=seconds
+            )
+            return self.version
 
 
-def rebuild(state: PreviewState, run_build: Callable[[], object]) -> None:
+def rebuild(state: PreviewState, run_build: Callable[[], object], lang: str = "et") -> None:
+    diagnostics: list[Diagnostic] = []
     try:
         run_build()
         error = None
     except ContentError as failure:
-        error = failure.report()
+        error, diagnostics = failure.report(lang), failure.diagnostics
     except BuildError as failure:
         error = f"viga: {failure}"
     with state.lock:
-        state.error = error
+        state.error, state.diagnostics = error, diagnostics
         state.version += 1
+        state.changed.notify_all()
 
 
 class _Changes(FileSystemEventHandler):
@@ -172,15 +205,22 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(400, "text/plain; charset=utf-8", b"Vigane aadress\n", with_body)
         state = self.state
         with state.lock:
-            version, error = state.version, state.error
+            version, error, diagnostics = state.version, state.error, state.diagnostics
         if path == VERSION_PATH:
             return self._send(200, "text/plain", str(version).encode(), with_body)
+        if path == WAIT_PATH:
+            seen = urllib.parse.parse_qs(self.path.partition("?")[2]).get("seen", [""])[0]
+            current = state.wait(seen[:20], WAIT_SECONDS)
+            return self._send(200, "text/plain", str(current).encode(), with_body)
+        if path == RELOAD_PATH:
+            return self._send(200, "text/javascript; charset=utf-8", RELOAD_JS, with_body)
         status, file = find_file(state.output, path)
         if status == 403:
             outside = "Keelatud: see fail on eelvaate kaustast väljas\n".encode()
             return self._send(403, "text/plain; charset=utf-8", outside, with_body)
         if error is not None and (file is None or file.suffix == ".html"):
-            return self._send(500, "text/html; charset=utf-8", _error_page(error), with_body)
+            page = _error_page(error, diagnostics, version)
+            return self._send(500, "text/html; charset=utf-8", page, with_body)
         if file is None:
             file = find_file(state.output, "/" + urls.NOT_FOUND)[1]
         try:
@@ -188,8 +228,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except OSError:  # a rebuild swapped the folder in between
             status, data = 404, b"Lehte ei leitud\n"
         if file is not None and file.suffix == ".html":
-            page = data.decode("utf-8").replace("</body>", RELOAD_SCRIPT + "</body>")
-            return self._send(status, "text/html; charset=utf-8", page.encode(), with_body)
+            text = data.decode("utf-8").replace("</body>", reload_tag(version) + "</body>")
+            return self._send(status, "text/html; charset=utf-8", text.encode(), with_body)
         kind = mimetypes.guess_type(file.name)[0] if file is not None else None
         return self._send(status, kind or "application/octet-stream", data, with_body)
 
@@ -261,13 +301,58 @@ def find_file(root: Path, path: str) -> tuple[int, Path | None]:
         return 404, None
 
 
-def _error_page(report: str) -> bytes:
+def source_lines(diagnostic: Diagnostic, before: int = 2, after: int = 1) -> str:
+    """The YAML lines around a problem, numbered, with a caret under its column; '' when the
+    file cannot be read (a folder, a file too large)."""
+    p = diagnostic.position
+    try:
+        path = Path(p.path)
+        if not path.is_file() or path.stat().st_size > 1 << 20:
+            return ""
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    if not 1 <= p.line <= len(lines):
+        return ""
+    first, last = max(1, p.line - before), min(len(lines), p.line + after)
+    width = len(str(last))
+    out = []
+    for number in range(first, last + 1):
+        mark = ">" if number == p.line else " "
+        out.append(f"{mark} {number:>{width}} | {lines[number - 1]}")
+        if number == p.line:
+            out.append(f"  {' ' * width} | {' ' * (p.column - 1)}^")
+    return "\n".join(out)
+
+
+def _error_page(report: str, diagnostics: list[Diagnostic], version: int) -> bytes:
+    """Every problem with its place, message, hint and the YAML lines it is on."""
+    items = []
+    for diagnostic in diagnostics:
+        excerpt = source_lines(diagnostic)
+        items.append(
+            "<li><pre class='where'>"
+            f"{html.escape(diagnostic.format(language()))}</pre>"
+            + (f"<pre class='source'>{html.escape(excerpt)}</pre>" if excerpt else "")
+            + "</li>"
+        )
+    summary = report.splitlines()[-1] if diagnostics else report
+    body = (
+        f"<ol>{''.join(items)}</ol><p>{html.escape(summary)}</p>"
+        if items
+        else (f"<pre class='where'>{html.escape(report)}</pre>")
+    )
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}"
+        "pre{white-space:pre-wrap;margin:.3rem 0}.source{background:#f4f4f4;padding:.5rem;"
+        "border-left:4px solid #b00020;overflow-x:auto}li{margin-bottom:1.2rem}"
+    )
     return (
         '<!doctype html><html lang="et"><meta charset="utf-8"><title>Ehitus ebaõnnestus</title>'
-        '<body style="font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto">'
-        "<h1>Sisus on vigu</h1><p>Paranda need ja salvesta; leht uueneb ise.</p>"
-        f"<pre style='white-space: pre-wrap'>{html.escape(report)}</pre>"
-        f"{RELOAD_SCRIPT}</body></html>"
+        f"<style>{style}</style><body>"
+        "<h1>Sisus on vigu</h1><p>Paranda need ja salvesta; leht uueneb ise. Kuni vead on "
+        "parandamata, näitab eelvaade seda lehte; viimane korras sait on alles.</p>"
+        f"{body}{reload_tag(version)}</body></html>"
     ).encode()
 
 
@@ -303,6 +388,7 @@ class Preview:
                 templates_dir=self.templates,
                 drafts=True,  # editors see drafts and scheduled programmes, marked as such
             ),
+            language(),
         )
 
     def start(self) -> None:
@@ -325,6 +411,9 @@ class Preview:
 
     def stop(self) -> None:
         self._stopping.set()
+        with self.state.changed:  # answer the long polls now, not after WAIT_SECONDS
+            self.state.closing = True
+            self.state.changed.notify_all()
         self._observer.stop()
         self._observer.join()
         self.server.shutdown()

@@ -1,4 +1,5 @@
-"""sitemap.xml: every public page with the date its content last changed, for search engines."""
+"""sitemap.xml: every public page with the date its content last changed, for search engines;
+robots.txt, which allows everything and names the sitemap."""
 
 from __future__ import annotations
 
@@ -20,3 +21,8 @@ def sitemap(pages: list[Page], base_url: str) -> bytes:
         ElementTree.SubElement(entry, "lastmod").text = page.context["updated"]["iso"]
     ElementTree.indent(root)
     return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def robots(base_url: str) -> bytes:
+    """Every crawler may read everything; the sitemap's absolute address (RFC 9309)."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {base_url}{urls.SITEMAP}\n".encode()

@@ -12,6 +12,12 @@ NOT_FOUND = "404.html"
 SITE_FEED = "kalender.ics"
 CALENDAR_HELP = "kalender/"  # how to subscribe, step by step
 SITEMAP = "sitemap.xml"
+SEARCH = "otsing/"
+SEARCH_INDEX = "pagefind/"  # Pagefind's loader and index files (search.py)
+OVERVIEW = "ulevaade/"  # what is on when, month by month
+ROBOTS = "robots.txt"
+PROGRAMMES_FEED = "programmid.atom"  # Atom: programmes, new and updated
+ACCESSIBILITY = "ligipaasetavus/"  # the accessibility statement
 
 
 def programme(slug: str) -> str:
@@ -20,6 +26,11 @@ def programme(slug: str) -> str:
 
 def programme_feed(slug: str) -> str:
     return f"programmid/{slug}/kalender.ics"
+
+
+def programme_timeline(slug: str) -> str:
+    """The programme's months and sessions as an SVG picture (timeline.py)."""
+    return f"programmid/{slug}/ajajoon.svg"
 
 
 def topic(slug: str) -> str:

@@ -22,10 +22,8 @@ from zoneinfo import ZoneInfo
 from .dates import PartialDate, format_day, format_time
 from .errors import ContentError, Position
 from .fields import SLUG, Fields, Problems, did_you_mean, slugify
+from .messages import msg
 from .model import (
-    DEADLINE_BOUNDS,
-    SESSION_KINDS,
-    SESSION_STATUSES,
     SUMMER_TIME_RULES_SINCE,
     TIMEZONE,
     Audience,
@@ -45,11 +43,11 @@ from .model import (
     TeamSize,
     Topic,
 )
+from .spec import KINDS, SESSION
 from .yamlsrc import MAX_BYTES, Mapping, Node, Scalar, parse, too_large
 
 T = TypeVar("T")
 FOLDERS = ("programmes", "topics", "people", "organisations")
-SUPPORTED_LANGUAGES = ("et",)
 
 
 @dataclass(frozen=True)
@@ -88,8 +86,8 @@ class _Reader:
             self.problems.add(
                 Position(shown),
                 "fail",
-                f"faili ei saa lugeda ({error.strerror or error})",
-                "kontrolli, et see on tavaline fail ja sul on lugemisõigus",
+                msg("faili ei saa lugeda ({reason})", reason=error.strerror or error),
+                msg("kontrolli, et see on tavaline fail ja sul on lugemisõigus"),
             )
             return None
         if len(data) > MAX_BYTES:
@@ -104,8 +102,8 @@ class _Reader:
             self.problems.add(
                 Position(shown, before.count(b"\n") + 1, column),
                 "fail",
-                "fail ei ole UTF-8 kodeeringus",
-                "salvesta fail UTF-8 kodeeringus",
+                msg("fail ei ole UTF-8 kodeeringus"),
+                msg("salvesta fail UTF-8 kodeeringus"),
             )
             return None
         node = parse(text, shown, self.problems.items)
@@ -113,8 +111,8 @@ class _Reader:
             self.problems.add(
                 Position(shown),
                 "fail",
-                "fail on tühi",
-                "kirjuta faili vähemalt kohustuslikud väljad",
+                msg("fail on tühi"),
+                msg("kirjuta faili vähemalt kohustuslikud väljad"),
             )
         return node
 
@@ -143,7 +141,7 @@ def load_content(root: Path) -> Content:
                 continue
             slug = path.stem
             entities[slug] = build(
-                reader, Fields(reader.problems, node, "", _KEYS[folder]), slug, path
+                reader, Fields(reader.problems, node, "", KINDS[folder]), slug, path
             )
         return entities
 
@@ -161,8 +159,13 @@ def load_content(root: Path) -> Content:
             reader.problems.add(
                 ref.position,
                 ref.field,
-                f"'{ref.slug}' ei leidu kaustas {ref.folder}/",
-                suggestion or f"loo fail {ref.folder}/{ref.slug}.yaml või paranda tunnus",
+                msg("'{slug}' ei leidu kaustas {folder}/", slug=ref.slug, folder=ref.folder),
+                suggestion
+                or msg(
+                    "loo fail {folder}/{slug}.yaml või paranda tunnus",
+                    folder=ref.folder,
+                    slug=ref.slug,
+                ),
             )
     if reader.problems.items or config is None:
         raise ContentError(reader.problems.items)
@@ -182,8 +185,8 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
         reader.problems.add(
             Position(reader.display(root)),
             "kaust",
-            "sisukausta ei ole olemas",
-            "anna olemasolev kaust: --content KAUST",
+            msg("sisukausta ei ole olemas"),
+            msg("anna olemasolev kaust: --content KAUST"),
         )
         return found
     for entry in sorted(root.iterdir()):
@@ -199,15 +202,18 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
                     reader.problems.add(
                         Position(reader.display(path)),
                         "fail",
-                        "ootamatu fail",
-                        "andmefailide nimi lõpeb .yaml",
+                        msg("ootamatu fail"),
+                        msg("andmefailide nimi lõpeb .yaml"),
                     )
                 elif not SLUG.fullmatch(path.stem):
                     reader.problems.add(
                         Position(reader.display(path)),
                         "fail",
-                        f"failinimi '{path.stem}' ei sobi tunnuseks (see on lehe aadressis)",
-                        f"nimeta fail ümber: {slugify(path.stem) or 'nimi'}.yaml",
+                        msg(
+                            "failinimi '{stem}' ei sobi tunnuseks (see on lehe aadressis)",
+                            stem=path.stem,
+                        ),
+                        msg("nimeta fail ümber: {name}.yaml", name=slugify(path.stem) or "nimi"),
                     )
                 else:
                     found[entry.name].append(path)
@@ -216,57 +222,14 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
             reader.problems.add(
                 Position(reader.display(entry)),
                 "fail",
-                "ootamatu fail või kaust",
-                hint or "lubatud: site.yaml ja kaustad " + ", ".join(FOLDERS),
+                msg("ootamatu fail või kaust"),
+                hint or msg("lubatud: site.yaml ja kaustad ") + ", ".join(FOLDERS),
             )
     return found
 
 
-_KEYS = {
-    "site": ("title", "description", "base_url", "language", "timezone", "publisher"),
-    "topics": ("title", "description", "draft"),
-    "people": ("name",),
-    "organisations": ("name", "short_name", "url"),
-    "programmes": (
-        "title",
-        "summary",
-        "description",
-        "period",
-        "audience",
-        "places",
-        "cost",
-        "format",
-        "goals",
-        "expectations",
-        "outcomes",
-        "topics",
-        "team",
-        "organisers",
-        "partners",
-        "contacts",
-        "links",
-        "groups",
-        "sessions",
-        "draft",
-        "publish_date",
-    ),
-    "session": (
-        "id",
-        "kind",
-        "title",
-        "date",
-        "end_date",
-        "start_time",
-        "end_time",
-        "deadline",
-        "online",
-        "place",
-        "group",
-        "status",
-        "registration",
-        "notes",
-    ),
-}
+# The keys of each file kind (and of a session), for tests that generate content.
+_KEYS = {**{kind: tuple(spec) for kind, spec in KINDS.items()}, "session": tuple(SESSION)}
 
 
 def _site_config(reader: _Reader, path: Path) -> SiteConfig | None:
@@ -274,19 +237,18 @@ def _site_config(reader: _Reader, path: Path) -> SiteConfig | None:
         reader.problems.add(
             Position(reader.display(path)),
             "fail",
-            "saidi seadete fail puudub",
-            "loo fail site.yaml väljadega title, base_url, language, timezone",
+            msg("saidi seadete fail puudub"),
+            msg("loo fail site.yaml väljadega title, base_url, language, timezone"),
         )
         return None
     node = reader.parse_file(path)
     if node is None:
         return None
-    f = Fields(reader.problems, node, "", _KEYS["site"])
-    title = f.text("title", required=True)
-    base_url = f.url("base_url", required=True)
-    language = f.choice("language", SUPPORTED_LANGUAGES, required=True)
+    f = Fields(reader.problems, node, "", KINDS["site"])
+    title = f.text("title")
+    base_url = f.url("base_url")
     # Wording is Estonian and the feeds carry Tallinn's VTIMEZONE: one of each, said plainly.
-    timezone = f.choice("timezone", (TIMEZONE,), required=True)
+    language, timezone = f.choice("language"), f.choice("timezone")
     publisher = reader.refer(f, "publisher", "organisations", f.slug("publisher"))
     if title is None or base_url is None or language is None or timezone is None:
         return None
@@ -302,71 +264,65 @@ def _site_config(reader: _Reader, path: Path) -> SiteConfig | None:
 
 
 def _topic(reader: _Reader, f: Fields, slug: str, path: Path) -> Topic:
-    title = f.text("title", required=True) or slug
+    title = f.text("title") or slug
     return Topic(slug, title, f.text("description") or "", path, bool(f.boolean("draft")))
 
 
 def _person(reader: _Reader, f: Fields, slug: str, path: Path) -> Person:
-    return Person(slug, f.text("name", required=True) or slug, path)
+    return Person(slug, f.text("name") or slug, path)
 
 
 def _organisation(reader: _Reader, f: Fields, slug: str, path: Path) -> Organisation:
-    return Organisation(
-        slug, f.text("name", required=True) or slug, f.text("short_name"), f.url("url"), path
-    )
+    return Organisation(slug, f.text("name") or slug, f.text("short_name"), f.url("url"), path)
 
 
 def _link(f: Fields | None) -> Link | None:
     if f is None:
         return None
-    label, url = f.text("label", required=True), f.url("url", required=True)
+    label, url = f.text("label"), f.url("url")
     return Link(label, url) if label and url else None
 
 
 def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
     p = reader.problems
-    period = f.sub("period", ("start", "end"), required=True)
-    start = period.date("start", required=True) if period else None
-    end = period.date("end", required=True) if period else None
+    period = f.sub("period")
+    start = period.date("start") if period else None
+    end = period.date("end") if period else None
     if period and start and end and end.last_day < start.first_day:
-        period.error("end", "lõpp on enne algust", "kontrolli alguse ja lõpu kuupäevi")
+        period.error("end", msg("lõpp on enne algust"), msg("kontrolli alguse ja lõpu kuupäevi"))
 
     audience = None
-    if a := f.sub("audience", ("description", "team_size", "team_composition")):
+    if a := f.sub("audience"):
         size = None
-        if s := a.sub("team_size", ("min", "max")):
+        if s := a.sub("team_size"):
             low, high = s.integer("min", minimum=1), s.integer("max", minimum=1)
             if low is None and high is None:
-                s.error("min", "anna vähemalt üks: min või max")
+                s.error("min", msg("anna vähemalt üks: min või max"))
             elif low is not None and high is not None and high < low:
-                s.error("max", "max on väiksem kui min")
+                s.error("max", msg("max on väiksem kui min"))
             size = TeamSize(low, high)
-        audience = Audience(
-            a.text("description", required=True) or "", size, a.text("team_composition")
-        )
+        audience = Audience(a.text("description") or "", size, a.text("team_composition"))
 
     places = None
-    if pl := f.sub("places", ("count", "unit", "up_to")):
-        count, unit = pl.integer("count", minimum=1, required=True), pl.text("unit", required=True)
+    if pl := f.sub("places"):
+        count, unit = pl.integer("count", minimum=1), pl.text("unit")
         if count is not None and unit is not None:
             places = Places(count, unit, bool(pl.boolean("up_to")))
 
     cost = None
-    if c := f.sub("cost", ("free", "note")):
-        free = c.boolean("free", required=True)
+    if c := f.sub("cost"):
+        free = c.boolean("free")
         cost = Cost(bool(free), c.text("note"))
 
     team = []
-    for field, item in f.items("team"):
-        m = Fields(p, item, field, ("person", "role"))
-        person = reader.refer(m, "person", "people", m.slug("person", required=True))
-        role = m.text("role", required=True)
+    for m in f.each("team"):
+        person = reader.refer(m, "person", "people", m.slug("person"))
+        role = m.text("role")
         if person and role:
             team.append(TeamMember(person, role))
 
     contacts = []
-    for field, item in f.items("contacts"):
-        m = Fields(p, item, field, ("purpose", "person", "organisation", "unit", "phone", "email"))
+    for m in f.each("contacts"):
         contact = Contact(
             purpose=m.text("purpose"),
             person=reader.refer(m, "person", "people", m.slug("person")),
@@ -378,14 +334,18 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
         if not (m.has("person") or m.has("organisation")):
             m.error(
                 "person",
-                "kontaktil puudub nii isik kui ka organisatsioon",
-                "lisa person: <tunnus> või organisation: <tunnus>",
+                msg("kontaktil puudub nii isik kui ka organisatsioon"),
+                msg("lisa person: <tunnus> või organisation: <tunnus>"),
             )
         if not (m.has("phone") or m.has("email")):
-            m.error("email", "kontaktil puudub nii telefon kui ka e-post", "lisa phone või email")
+            m.error(
+                "email",
+                msg("kontaktil puudub nii telefon kui ka e-post"),
+                msg("lisa phone või email"),
+            )
         contacts.append(contact)
 
-    links = [_link(Fields(p, item, field, ("label", "url"))) for field, item in f.items("links")]
+    links = [_link(m) for m in f.each("links")]
 
     groups: dict[str, str] = {}
     if g := f.node("groups"):
@@ -394,11 +354,15 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
             for key in g.entries:
                 label = gf.text(key, required=True)
                 if not SLUG.fullmatch(key):
-                    gf.error(key, f"grupi tunnus {key!r} ei sobi", f"nt '{slugify(key)}'")
+                    gf.error(
+                        key,
+                        msg("grupi tunnus {key!r} ei sobi", key=key),
+                        msg("nt '{suggestion}'", suggestion=slugify(key)),
+                    )
                 elif label:
                     groups[key] = label
         else:
-            f.error("groups", "ootasin kogumit kujul 'tunnus: nimi'")
+            f.error("groups", msg("ootasin kogumit kujul 'tunnus: nimi'"))
 
     # Drafts are validated like everything else: a broken draft fails the build too.
     draft = bool(f.boolean("draft"))
@@ -406,24 +370,25 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
     if publish_date is not None and publish_date.day is None:
         f.error(
             "publish_date",
-            "avaldamise kuupäev vajab täpset päeva",
-            f'kirjuta kuupäev kujul AAAA-KK-PP, nt "{publish_date.iso}-01"',
+            msg("avaldamise kuupäev vajab täpset päeva"),
+            msg('kirjuta kuupäev kujul AAAA-KK-PP, nt "{iso}-01"', iso=publish_date.iso),
         )
         publish_date = None
 
     sessions = []
     first_line: dict[str, int] = {}  # session id -> line where it is first used
-    for field, item in f.items("sessions", required=True):
-        fields = Fields(p, item, field, _KEYS["session"])
+    for fields in f.each("sessions"):
         session = _session(reader, fields, groups)
         if session is None:
             continue
         if session.id in first_line:
             fields.error(
                 "id",
-                f"tunnus '{session.id}' on juba kasutusel",
-                f"sama tunnus on juba real {first_line[session.id]}; "
-                "iga toimumise tunnus peab olema erinev",
+                msg("tunnus '{id}' on juba kasutusel", id=session.id),
+                msg(
+                    "sama tunnus on juba real {first_line}; iga toimumise tunnus peab olema erinev",
+                    first_line=first_line[session.id],
+                ),
             )
         else:
             first_line[session.id] = fields.where("id").line
@@ -431,8 +396,8 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
 
     return Programme(
         slug=slug,
-        title=f.text("title", required=True) or slug,
-        summary=f.text("summary", required=True) or "",
+        title=f.text("title") or slug,
+        summary=f.text("summary") or "",
         description=f.text("description") or "",
         start=start or _UNKNOWN,
         end=end or _UNKNOWN,
@@ -458,31 +423,38 @@ def _programme(reader: _Reader, f: Fields, slug: str, path: Path) -> Programme:
 
 
 def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | None:
-    session_id = f.slug("id", required=True)
-    kind = f.choice("kind", SESSION_KINDS, required=True)
+    session_id = f.slug("id")
+    kind = f.choice("kind")
     date, end_date = f.date("date"), f.date("end_date")
     start_time, end_time = f.time("start_time"), f.time("end_time")
-    bound = f.choice("deadline", DEADLINE_BOUNDS)
-    status = f.choice("status", SESSION_STATUSES) or "scheduled"
+    bound = f.choice("deadline")
+    status = f.choice("status") or "scheduled"
 
     if end_date and not date:
-        f.error("end_date", "lõppkuupäev ilma alguskuupäevata", "lisa ka date")
+        f.error("end_date", msg("lõppkuupäev ilma alguskuupäevata"), msg("lisa ka date"))
     if date and end_date and end_date.last_day < date.first_day:
-        f.error("end_date", "lõpp on enne algust", "end_date peab olema hiljem kui date")
+        f.error("end_date", msg("lõpp on enne algust"), msg("end_date peab olema hiljem kui date"))
     if (start_time or end_time) and (date.day is None if date else not f.has("date")):
         f.error(
             "start_time" if start_time else "end_time",
-            "kellaaeg ilma päevata",
-            "kellaaeg on lubatud ainult koos täpse kuupäevaga (AAAA-KK-PP)",
+            msg("kellaaeg ilma päevata"),
+            msg("kellaaeg on lubatud ainult koos täpse kuupäevaga (AAAA-KK-PP)"),
         )
     if end_time and not f.has("start_time"):
-        f.error("end_time", "lõpuaeg ilma algusajata", "lisa start_time")
+        f.error("end_time", msg("lõpuaeg ilma algusajata"), msg("lisa start_time"))
     if start_time and date and date.year < SUMMER_TIME_RULES_SINCE:
         f.error(
             "date",
-            f"kellaajaga toimumine enne {SUMMER_TIME_RULES_SINCE}. aastat",
-            f"kalendrite Tallinna ajavööndi reeglid algavad {SUMMER_TIME_RULES_SINCE}. aastast; "
-            "kontrolli aastat või jäta kellaaeg ära",
+            msg(
+                "kellaajaga toimumine enne {year}. aastat",
+                year=SUMMER_TIME_RULES_SINCE,
+            ),
+            msg(
+                "kalendrite Tallinna ajavööndi reeglid algavad "
+                "{year}. aastast; kontrolli aastat või jäta "
+                "kellaaeg ära",
+                year=SUMMER_TIME_RULES_SINCE,
+            ),
         )
     elif date and date.day is not None:
         for key, day, time in (
@@ -492,47 +464,49 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
             if time and (problem := wall_clock_problem(day, time)):
                 f.error(key, *problem)
     if start_time and end_time and end_time <= start_time and not end_date:
-        f.error("end_time", "lõpuaeg ei ole pärast algusaega", "kontrolli kellaaegu")
+        f.error("end_time", msg("lõpuaeg ei ole pärast algusaega"), msg("kontrolli kellaaegu"))
     if kind == "deadline":
         if bound is None and not f.has("deadline"):
             f.error(
                 "deadline",
-                "tähtajal peab olema sõnastus",
-                'deadline: before ("enne 30. märtsi") või until ("kuni 30. märtsini")',
+                msg("tähtajal peab olema sõnastus"),
+                msg('deadline: before ("enne 30. märtsi") või until ("kuni 30. märtsini")'),
             )
         if not f.has("date"):
-            f.error("date", "tähtajal peab olema kuupäev", "lisa date: AAAA-KK-PP")
+            f.error("date", msg("tähtajal peab olema kuupäev"), msg("lisa date: AAAA-KK-PP"))
         elif date is not None and date.day is None:
-            f.error("date", "tähtaeg vajab täpset päeva", "kirjuta kuupäev kujul AAAA-KK-PP")
+            f.error(
+                "date", msg("tähtaeg vajab täpset päeva"), msg("kirjuta kuupäev kujul AAAA-KK-PP")
+            )
     elif kind is not None and f.has("deadline"):
-        f.error("deadline", "deadline sobib ainult toimumisele, mille kind on deadline")
+        f.error("deadline", msg("deadline sobib ainult toimumisele, mille kind on deadline"))
 
     online = None
     if isinstance(f.node("online"), Scalar):  # `online: true` when the platform is not known
         online = Online(None, None) if f.boolean("online") else None
-    elif o := f.sub("online", ("platform", "url")):
+    elif o := f.sub("online"):
         online = Online(o.text("platform"), o.url("url"))
     place = None
-    if pl := f.sub("place", ("city", "venue", "address")):
-        city = pl.text("city", required=True)
+    if pl := f.sub("place"):
+        city = pl.text("city")
         place = Place(city, pl.text("venue"), pl.text("address")) if city else None
     if status == "moved_online" and not f.has("online"):
         f.error(
             "status",
-            "veebi viidud toimumisel puudub veebikeskkond",
-            "lisa online: platform: Zoom (ja url)",
+            msg("veebi viidud toimumisel puudub veebikeskkond"),
+            msg("lisa online: platform: Zoom (ja url)"),
         )
 
     group = f.text("group")
     if group is not None and group not in groups:
         f.error(
             "group",
-            f"gruppi '{group}' ei ole programmi groups all",
-            did_you_mean(group, groups) or "lisa grupp programmi välja groups alla",
+            msg("gruppi '{group}' ei ole programmi groups all", group=group),
+            did_you_mean(group, groups) or msg("lisa grupp programmi välja groups alla"),
         )
         group = None
 
-    registration = _link(f.sub("registration", ("label", "url")))
+    registration = _link(f.sub("registration"))
     if session_id is None or kind is None:
         return None
     return Session(
@@ -562,15 +536,23 @@ def wall_clock_problem(day: dt.date, time: dt.time) -> tuple[str, str] | None:
     clock, when = format_time(time), format_day(day)
     if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
         return (
-            f"{when}: kella {clock} ei ole olemas, suveaja algusega keeratakse kell 3.00 "
-            "kohe 4.00-ks",
-            "sel ööl ei ole kellaaegu 3.00–3.59: vali aeg enne 3.00 või alates 4.00",
+            msg(
+                "{when}: kella {clock} ei ole olemas, suveaja algusega keeratakse kell "
+                "3.00 kohe 4.00-ks",
+                when=when,
+                clock=clock,
+            ),
+            msg("sel ööl ei ole kellaaegu 3.00–3.59: vali aeg enne 3.00 või alates 4.00"),
         )
     if local.utcoffset() != local.replace(fold=1).utcoffset():
         return (
-            f"{when}: kell {clock} on kahel korral, suveaja lõpuga keeratakse kell 4.00 "
-            "tagasi 3.00-ks",
-            "vali kellaaeg väljaspool vahemikku 3.00–3.59",
+            msg(
+                "{when}: kell {clock} on kahel korral, suveaja lõpuga keeratakse kell "
+                "4.00 tagasi 3.00-ks",
+                when=when,
+                clock=clock,
+            ),
+            msg("vali kellaaeg väljaspool vahemikku 3.00–3.59"),
         )
     return None
 

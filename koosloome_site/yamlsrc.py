@@ -24,6 +24,7 @@ from typing import Protocol
 import yaml
 
 from .errors import Diagnostic, Position
+from .messages import msg
 
 try:  # libyaml is several times faster; the pure-Python parser gives the same events
     from yaml import CSafeLoader as _Loader
@@ -84,10 +85,10 @@ _INVALID_KEY = Scalar("", Position(""), quoted=True)
 def describe(node: Node) -> str:
     """The Estonian name of a node's shape, for error messages."""
     if isinstance(node, Mapping):
-        return "võtmete ja väärtuste kogum"
+        return msg("võtmete ja väärtuste kogum")
     if isinstance(node, Sequence):
         return "loend"
-    return "tühi väärtus" if node.is_null else f"tekst {node.text!r}"
+    return msg("tühi väärtus") if node.is_null else msg("tekst {text!r}", text=node.text)
 
 
 def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
@@ -134,8 +135,8 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                     Diagnostic(
                         node.position,
                         "YAML",
-                        "võti peab olema lihtne tekst",
-                        "kirjuta võti kujul 'nimi: väärtus'",
+                        msg("võti peab olema lihtne tekst"),
+                        msg("kirjuta võti kujul 'nimi: väärtus'"),
                     )
                 )
                 pending_key[-1] = _INVALID_KEY
@@ -149,8 +150,11 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                 Diagnostic(
                     key.position,
                     _join(paths[-1], key.text),
-                    "sama võti on selles kogumis kaks korda",
-                    f"võti on juba real {first[0].position.line}; jäta alles üks neist",
+                    msg("sama võti on selles kogumis kaks korda"),
+                    msg(
+                        "võti on juba real {line}; jäta alles üks neist",
+                        line=first[0].position.line,
+                    ),
                 )
             )
             return
@@ -162,8 +166,8 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
             if isinstance(event, yaml.AliasEvent) or anchor is not None:
                 problem(
                     event.start_mark,
-                    "ankrud ja viited (& ja *) ei ole lubatud",
-                    "kirjuta väärtus välja igasse kohta, kus seda vaja on",
+                    msg("ankrud ja viited (& ja *) ei ole lubatud"),
+                    msg("kirjuta väärtus välja igasse kohta, kus seda vaja on"),
                 )
                 if isinstance(event, yaml.AliasEvent):
                     add(Scalar("", pos(event.start_mark), quoted=False, unreadable=True))
@@ -174,16 +178,21 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
             ):
                 problem(
                     event.start_mark,
-                    f"YAML-i sildid ({tag.replace('tag:yaml.org,2002:', '!!')}) ei ole lubatud",
-                    "eemalda märgiga ! algav silt; väärtuse tüübi määrab väli, kus see on",
+                    msg(
+                        "YAML-i sildid ({tag}) ei ole lubatud",
+                        tag=tag.replace("tag:yaml.org,2002:", "!!"),
+                    ),
+                    msg("eemalda märgiga ! algav silt; väärtuse tüübi määrab väli, kus see on"),
                 )
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
                     problem(
                         event.start_mark,
-                        "failis on mitu YAML-dokumenti",
-                        "ühes failis peab olema üks dokument; eemalda rida '---' või jaga fail",
+                        msg("failis on mitu YAML-dokumenti"),
+                        msg(
+                            "ühes failis peab olema üks dokument; eemalda rida '---' või jaga fail"
+                        ),
                     )
                     break
             elif isinstance(event, yaml.ScalarEvent):
@@ -194,8 +203,11 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                         Diagnostic(
                             pos(event.start_mark),
                             child_path() or "YAML",
-                            f"väärtuses on lubamatu märk {_codepoint(bad.group())}",
-                            'eemalda paojada, mis selle teeb (nt "\\0", "\\x07" või "\\e")',
+                            msg(
+                                "väärtuses on lubamatu märk {codepoint}",
+                                codepoint=_codepoint(bad.group()),
+                            ),
+                            msg('eemalda paojada, mis selle teeb (nt "\\0", "\\x07" või "\\e")'),
                         )
                     )
                     # Read on with U+FFFD in its place, so that nothing else is reported
@@ -221,21 +233,23 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
                 paths.pop()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or "vigane YAML"
+        message = error.problem or error.context or msg("vigane YAML")
         lines = text.splitlines()
         line = lines[mark.line] if mark and mark.line < len(lines) else ""
         problem(mark, *_explain_syntax_error(message, line))
         return None
     except yaml.YAMLError as error:  # pragma: no cover - the checks above come first
-        problem(None, f"YAML-i viga ({error})", "kontrolli faili sisu")
+        problem(None, msg("YAML-i viga ({error})", error=error), msg("kontrolli faili sisu"))
         return None
     return root
 
 
 _TOO_DEEP = (
-    f"andmed on pesastatud sügavamale kui {MAX_DEPTH} taset",
-    "sisufailis on loendid ja kogumid mõne taseme sügavused; "
-    "kontrolli taandeid ning sulge [ ] ja { }",
+    msg("andmed on pesastatud sügavamale kui {depth} taset", depth=MAX_DEPTH),
+    msg(
+        "sisufailis on loendid ja kogumid mõne taseme sügavused; kontrolli "
+        "taandeid ning sulge [ ] ja { }"
+    ),
 )
 
 
@@ -252,9 +266,11 @@ def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
             Diagnostic(
                 Position(path, line, column),
                 "fail",
-                f"failis on lubamatu märk {_codepoint(bad.group())}",
-                "eemalda see nähtamatu juhtmärk (see tuleb sageli kopeeritud tekstiga) "
-                "või salvesta fail uuesti tekstifailina",
+                msg("failis on lubamatu märk {codepoint}", codepoint=_codepoint(bad.group())),
+                msg(
+                    "eemalda see nähtamatu juhtmärk (see tuleb sageli kopeeritud tekstiga) "
+                    "või salvesta fail uuesti tekstifailina"
+                ),
             )
         )
         return False
@@ -267,9 +283,15 @@ def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
 def too_large(size: int) -> tuple[str, str]:
     """The message and hint for a file of `size` bytes, over MAX_BYTES."""
     return (
-        f"fail on liiga suur: {_bytes(size)} baiti (lubatud kuni {_bytes(MAX_BYTES)} baiti, 1 MiB)",
-        "programmi fail on tavaliselt mõni kilobait: kontrolli, kas see on õige fail, "
-        "või jaga sisu mitmeks failiks",
+        msg(
+            "fail on liiga suur: {size} baiti (lubatud kuni {limit} baiti, 1 MiB)",
+            size=_bytes(size),
+            limit=_bytes(MAX_BYTES),
+        ),
+        msg(
+            "programmi fail on tavaliselt mõni kilobait: kontrolli, kas see on "
+            "õige fail, või jaga sisu mitmeks failiks"
+        ),
     )
 
 
@@ -401,20 +423,26 @@ def _join(path: str, key: str) -> str:
 def _explain_syntax_error(problem: str, line: str) -> tuple[str, str]:
     """PyYAML's English problem text, as an Estonian message and hint for the usual causes."""
     if "\t" in line:
-        return "taandes on tabulaator", "kasuta taandeks tühikuid, mitte tabulaatorit"
+        return msg("taandes on tabulaator"), msg("kasuta taandeks tühikuid, mitte tabulaatorit")
     if "mapping values are not allowed" in problem:
         return (
-            "ootamatu koolon",
-            "kui väärtuses on koolon, pane kogu väärtus jutumärkidesse; "
-            "kui see on uus võti, pane see eraldi reale",
+            msg("ootamatu koolon"),
+            msg(
+                "kui väärtuses on koolon, pane kogu väärtus jutumärkidesse; kui see on "
+                "uus võti, pane see eraldi reale"
+            ),
         )
     if "expected <block end>" in problem or "expected '-' indicator" in problem:
-        return "taane ei klapi", "sama taseme võtmed ja loendi read peavad algama samast veerust"
+        return msg("taane ei klapi"), msg(
+            "sama taseme võtmed ja loendi read peavad algama samast veerust"
+        )
     if "found unexpected end of stream" in problem or "quoted scalar" in problem:
-        return "jutumärgid jäid sulgemata", "lõpeta tekst samasuguse jutumärgiga, millega see algas"
+        return msg("jutumärgid jäid sulgemata"), msg(
+            "lõpeta tekst samasuguse jutumärgiga, millega see algas"
+        )
     if "could not find expected ':'" in problem:
-        return "võtme järel puudub koolon", "kirjuta kujul 'võti: väärtus'"
+        return msg("võtme järel puudub koolon"), msg("kirjuta kujul 'võti: väärtus'")
     return (
-        f"YAML-i süntaksiviga ({problem})",
-        "kontrolli taandeid ja jutumärke sellel ja eelmisel real",
+        msg("YAML-i süntaksiviga ({problem})", problem=problem),
+        msg("kontrolli taandeid ja jutumärke sellel ja eelmisel real"),
     )

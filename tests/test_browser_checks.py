@@ -2,9 +2,11 @@
 
 - The Nu Html Checker (vnu, the engine behind validator.w3.org) validates
   every HTML and CSS file.
-- axe-core runs in real headless Chromium on every page, together with a
-  phone-width overflow check, console/network error capture and an internal
-  link check (tests/browser/check_pages.mjs).
+- axe-core runs in real headless Chromium on every page at a desktop (1280 px)
+  and a phone (375 px) width, together with a phone-width overflow check, a
+  keyboard pass (each focus stop visible), Content-Security-Policy violations,
+  console/network errors, requests to other hosts and an internal link check
+  (tests/browser/check_pages.mjs).
 
 The tools are installed by scripts/setup-test-tools.sh. Without them these
 tests skip locally, but fail in CI, where a skip would hide a broken setup.

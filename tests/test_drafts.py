@@ -10,6 +10,7 @@ hidden files. The preview shows them, marked. Validation checks drafts like ever
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 import shutil
 import urllib.request
@@ -95,7 +96,10 @@ def mentions(folder: Path, *needles: str) -> dict[str, list[str]]:
     contains. Calendar lines are unfolded first, so a folded line cannot hide a word."""
     found = {}
     for name, data in tree(folder).items():
-        body = data.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").casefold()
+        if name.startswith("pagefind/") and data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)  # the search index: its words and page texts
+        body = data.decode("utf-8", "replace").replace("\r\n ", "").replace("\r\n\t", "")
+        body = body.casefold()
         if hits := [n for n in needles if n.casefold() in body]:
             found[name] = hits
     return found

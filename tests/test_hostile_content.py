@@ -6,7 +6,9 @@ goes into every kind of free text an editor writes (titles, summaries, Markdown 
 and notes, names, places, group and link labels, the site's title and description) of one
 generated site, which is then built; every file of the output is read back:
 
-- HTML with an HTML parser: no `<script>`, no attribute whose name starts with "on", no tag or
+- HTML with an HTML parser: no `<script>` but the page's one JSON-LD data block (which must
+  parse as JSON and hold no `<`) and the site's own script files (`src="/name.js?v=hash"`), no
+  attribute whose name starts with "on", no tag or
   attribute that neither the templates nor the Markdown sanitiser's allow-list has, and every
   URL attribute (href, src, action, formaction, xlink:href, poster, data, srcset, ...) either
   relative or http, https, mailto or tel, read as browsers read it (entities decoded, leading
@@ -15,7 +17,8 @@ generated site, which is then built; every file of the output is read back:
 - every .ics with the strict checker (tests/ics_check.py) and icalendar: no property or
   component the feeds do not make (a smuggled line break would make one), only http(s) URLs,
   exactly the events the content has, and the payload back as plain text in SUMMARY.
-- sitemap.xml with an XML parser: only the sitemap elements, every address the site's own.
+- sitemap.xml and programmid.atom with an XML parser: only their elements, every address the
+  site's own; robots.txt exactly as written.
 - no other kind of file (the site writes no JSON).
 
 Payloads with characters YAML does not allow in a file (NUL, other control characters, U+FFFE)
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html.parser
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -275,7 +279,7 @@ def allowed_url(value: str) -> bool:
 def template_tags_and_attributes() -> tuple[set[str], set[str]]:
     """What the templates themselves write, plus what the Markdown sanitiser keeps."""
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(TEMPLATES.glob("*.html")))
-    tags = set(re.findall(r"<([a-z][a-z0-9]*)", text)) | set(markup._TAGS)
+    tags = (set(re.findall(r"<([a-z][a-z0-9]*)", text)) - {"script"}) | set(markup._TAGS)
     attributes = set(re.findall(r"\s([a-z][a-z:-]*)=", text)) | {"readonly", "rel"}
     attributes |= {name for names in markup._ATTRIBUTES.values() for name in names}
     return tags, attributes
@@ -322,16 +326,26 @@ def scan(site: Path) -> Scan:
         counts["files"] += 1
         if path.suffix == ".html":
             counts["html"] += 1
-            if re.search(rb"<\s*/?\s*script", data, re.IGNORECASE):
+            blocks = JSON_LD.findall(data)
+            if len(blocks) != 1:
+                problems.append(f"{name}: {len(blocks)} JSON-LD blocks")
+            for block in blocks:
+                try:
+                    json.loads(block)
+                except ValueError:
+                    problems.append(f"{name}: JSON-LD that is not JSON")
+            if re.search(rb"<\s*/?\s*script", ASSET_SCRIPT.sub(b"", JSON_LD.sub(b"", data)), re.I):
                 problems.append(f"{name}: '<script' in the bytes")
             for element in elements(data):
                 counts["elements"] += 1
-                if element.tag not in tags_ok:
+                if element.tag == "script" and not _our_script(element):
+                    problems.append(f"{name}: element <script>")
+                elif element.tag not in tags_ok and element.tag != "script":
                     problems.append(f"{name}: element <{element.tag}>")
                 for attribute, value in element.attributes:
                     if attribute.startswith("on"):
                         problems.append(f"{name}: <{element.tag} {attribute}=...>")
-                    if attribute not in attributes_ok:
+                    if attribute not in attributes_ok and element.tag != "script":
                         problems.append(f"{name}: <{element.tag}> attribute {attribute}")
                     if attribute in URL_ATTRIBUTES and value is not None:
                         counts["urls"] += 1
@@ -345,13 +359,28 @@ def scan(site: Path) -> Scan:
                             for c in candidates
                             if not allowed_url(c)
                         ]
-                if element.tag == "meta" and any(a == "http-equiv" for a, _ in element.attributes):
+                http_equiv = any(a == "http-equiv" for a, _ in element.attributes)
+                if element.tag == "meta" and http_equiv and not _our_policy(element):
                     problems.append(f"{name}: <meta http-equiv>")
         elif path.suffix == ".ics":
             counts["ics"] += 1
             problems += scan_calendar(name, data)
         elif name == "sitemap.xml":
             problems += scan_sitemap(data)
+        elif name == "programmid.atom":
+            problems += scan_atom(data)
+        elif name == "robots.txt":
+            if data != f"User-agent: *\nAllow: /\n\nSitemap: {BASE}sitemap.xml\n".encode():
+                problems.append("robots.txt: unexpected text")
+        elif path.suffix == ".svg":
+            problems += scan_svg(name, data)
+        elif name.startswith("pagefind/"):
+            # The search index, made by Pagefind from the pages scanned above; search.js puts
+            # its excerpts on the page as text and <mark> only.
+            pass
+        elif path.suffix == ".js":
+            if data != (TEMPLATES / "assets" / name).read_bytes():
+                problems.append(f"{name}: not our own script as written")
         elif path.suffix != ".css":
             problems.append(f"{name}: unexpected kind of file")
     return Scan(
@@ -391,6 +420,68 @@ def scan_calendar(name: str, data: bytes) -> list[str]:
                 problems.append(f"{name}: property {prop}")
             if prop in ("URL", "CONFERENCE") and scheme(str(value)) not in ("http", "https"):
                 problems.append(f"{name}: {prop}:{value}")
+    return problems
+
+
+# The page's one JSON-LD block (structured_data.py escapes `<`, so `[^<]*` is all of it) and the
+# site's own script files.
+JSON_LD = re.compile(rb'<script type="application/ld\+json">([^<]*)</script>')
+ASSET_SCRIPT = re.compile(rb'<script src="/[a-z0-9/_.-]+\.js\?v=[0-9a-f]+"[^<>]*></script>')
+
+
+def _our_script(element: Element) -> bool:
+    attributes = dict(element.attributes)
+    if attributes == {"type": "application/ld+json"}:
+        return True
+    src = attributes.get("src") or ""
+    return re.fullmatch(r"/[a-z0-9/_.-]+\.js\?v=[0-9a-f]+", src) is not None
+
+
+def _our_policy(element: Element) -> bool:
+    """The Content-Security-Policy of base.html: nothing inline, nothing evaluated."""
+    attributes = dict(element.attributes)
+    policy = attributes.get("content") or ""
+    return (
+        attributes.get("http-equiv") == "Content-Security-Policy"
+        and policy.startswith("default-src 'self'; script-src 'self'")
+        and "unsafe-inline" not in policy
+        and "'unsafe-eval'" not in policy
+    )
+
+
+ATOM_ELEMENTS = {"feed", "id", "title", "subtitle", "updated", "published", "link", "author"}
+ATOM_ELEMENTS |= {"name", "uri", "entry", "summary", "category"}
+
+
+def scan_atom(data: bytes) -> list[str]:
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return ["programmid.atom: a DTD"]
+    problems = []
+    ns = "{http://www.w3.org/2005/Atom}"
+    for element in ElementTree.fromstring(data).iter():
+        if element.tag not in {ns + t for t in ATOM_ELEMENTS}:
+            problems.append(f"programmid.atom: element {element.tag}")
+        href = element.get("href")
+        if href is not None and not re.fullmatch(re.escape(BASE) + r"[a-z0-9/.-]*", href):
+            problems.append(f"programmid.atom: href={href}")
+    return problems
+
+
+SVG_ELEMENTS = frozenset({"svg", "title", "g", "rect", "circle", "path", "text"})
+
+
+def scan_svg(name: str, data: bytes) -> list[str]:
+    """A timeline picture: only drawing elements; content text only as text, never markup."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        return [f"{name}: a DTD"]
+    problems = []
+    for element in ElementTree.fromstring(data).iter():
+        tag = element.tag.removeprefix("{http://www.w3.org/2000/svg}")
+        if tag not in SVG_ELEMENTS:
+            problems.append(f"{name}: element {element.tag}")
+        problems += [
+            f"{name}: <{tag} {a}>" for a in element.attrib if a.startswith("on") or "href" in a
+        ]
     return problems
 
 
@@ -702,7 +793,6 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
     for expected in (
         "a/index.html: <a href='jav\\tascript:alert(1)'>",
         "a/index.html: <img onerror=...>",
-        "a/index.html: element <img>",
         "a/index.html: <a href='  javascript:alert(1)'>",  # &#14; dropped, as html.parser does
         "a/index.html: <a href='webcal://evil.example/x.ics'>",
         "a/index.html: element <iframe>",

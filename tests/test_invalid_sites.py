@@ -1,7 +1,8 @@
 """Deliberately invalid content sites, each with the exact report an editor would read.
 
-Every folder in tests/invalid_sites/ holds a content/ folder with one realistic mistake and
-expected.txt: the exact stderr of `build.py --content content` run inside that folder. The
+Every folder in tests/invalid_sites/ holds a content/ folder with one realistic mistake,
+expected.txt: the exact stderr of `build.py --content content` run inside that folder, and
+expected.en.txt: the same with `--lang en`. The
 build runs on a copy in tmp_path, so a regression that does build cannot write into tests/.
 
 After a deliberate change of wording, regenerate the expected files with
@@ -33,15 +34,16 @@ def test_there_are_realistic_cases() -> None:
         assert UPDATE or (case / "expected.txt").is_file(), case.name
 
 
+@pytest.mark.parametrize("lang", ["et", "en"])
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_invalid_site_is_reported_exactly_and_nothing_is_written(
-    case: Path, tmp_path: Path
+    case: Path, lang: str, tmp_path: Path
 ) -> None:
     work = tmp_path / case.name
     shutil.copytree(case / "content", work / "content")
 
     result = subprocess.run(
-        [sys.executable, str(REPO / "build.py"), "--content", "content"],
+        [sys.executable, str(REPO / "build.py"), "--content", "content", "--lang", lang],
         cwd=work,
         capture_output=True,
         text=True,
@@ -49,7 +51,7 @@ def test_invalid_site_is_reported_exactly_and_nothing_is_written(
         check=False,
     )
 
-    expected = case / "expected.txt"
+    expected = case / ("expected.txt" if lang == "et" else f"expected.{lang}.txt")
     if UPDATE:
         expected.write_text(result.stderr, encoding="utf-8")
     assert result.returncode == 1, result.stdout + result.stderr

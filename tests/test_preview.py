@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from koosloome_site.serve import VERSION_PATH, Preview
+from koosloome_site.pipeline import build
+from koosloome_site.serve import RELOAD_PATH, VERSION_PATH, WAIT_PATH, Preview
 from tests.conftest import CONTENT
 from tests.tools import REPO
 
@@ -52,7 +53,8 @@ def test_preview_rebuilds_on_save_and_shows_errors_until_fixed(preview: Preview)
     page = preview.url + "programmid/kogukonna-koosloome-labor-2023/"
     status, html = fetch(page)
     assert status == 200 and "Kogukonna koosloome labor" in html
-    assert VERSION_PATH in html, "open pages reload themselves after a rebuild"
+    assert f'<script src="{RELOAD_PATH}?v=' in html, "open pages reload after a rebuild"
+    assert "<script>" not in html  # no inline script: a strict CSP still holds
 
     source = preview.content / PROGRAMME
     original = source.read_text("utf-8")
@@ -73,6 +75,9 @@ def test_preview_rebuilds_on_save_and_shows_errors_until_fixed(preview: Preview)
     assert status == 500
     assert "kuupäeva 2023-02-30 ei ole olemas" in html
     assert f"{PROGRAMME}:" in html and "sessions[3].date" in html
+    # the offending YAML line, numbered, with a caret under the column
+    assert re.search(r"&gt; +\d+ \|     date: &quot;2023-02-30&quot;\n +\| +\^", html), html
+    assert "vihje: kirjuta kuupäev kujul AAAA-KK-PP" in html
 
     version = fetch(preview.url + VERSION_PATH.lstrip("/"))[1]
     source.write_text(original, "utf-8")
@@ -159,3 +164,23 @@ def test_preview_shows_a_broken_link_as_an_error_until_fixed(preview: Preview) -
     source.write_text(original, "utf-8")
     wait_for_rebuild(preview, version)
     assert fetch(page)[0] == 200
+
+
+def test_the_reload_script_is_served_and_long_polls(preview: Preview) -> None:
+    status, script = fetch(preview.url + RELOAD_PATH.lstrip("/"))
+    assert status == 200 and WAIT_PATH in script and "location.reload()" in script
+    version = fetch(preview.url + VERSION_PATH.lstrip("/"))[1]
+    # a stale version is answered at once; the current one waits for the next build
+    assert fetch(preview.url + WAIT_PATH.lstrip("/") + "?seen=stale")[1] == version
+    started = time.monotonic()
+    (preview.content / "people" / "kaie-koppel.yaml").write_text("name: Kaie Koppel\n", "utf-8")
+    answer = fetch(preview.url + WAIT_PATH.lstrip("/") + f"?seen={version}")[1]
+    assert int(answer) > int(version)
+    assert time.monotonic() - started < 5
+
+
+def test_a_published_build_has_no_preview_script(tmp_path: Path) -> None:
+    build(CONTENT, tmp_path / "out")
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            assert b"__preview" not in path.read_bytes(), path

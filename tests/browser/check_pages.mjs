@@ -3,10 +3,15 @@
 // Usage: node check_pages.mjs OUTPUT_DIR
 //
 // For each *.html file under OUTPUT_DIR it
-//   - runs axe-core (WCAG 2.0/2.1 A+AA and best practices) in headless Chromium,
+//   - runs axe-core (WCAG 2.0/2.1 A+AA and best practices) in headless Chromium
+//     at a desktop (1280x900) and a phone (375x812) width,
 //   - checks that a 360 px wide phone screen needs no horizontal scrolling,
-//   - records console errors, script errors, failed requests and any request
-//     that leaves 127.0.0.1 (the built site must be self-contained),
+//   - tabs through the page: every element that takes keyboard focus must show it
+//     (an outline or a box shadow),
+//   - records console errors, script errors, failed requests, Content-Security-Policy
+//     violations (the `securitypolicyviolation` event and Chromium's "Refused to ..."
+//     messages) and any request that leaves 127.0.0.1 (the built site must be
+//     self-contained: no CDN, fonts or trackers),
 //   - checks that every same-origin link, stylesheet, script and image exists.
 // Exits 1 if anything was found, 0 otherwise.
 
@@ -19,8 +24,10 @@ import axe from 'axe-core';
 import { chromium } from 'playwright-core';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 812 };
+const NARROW = { width: 360, height: 740 }; // the smallest common phone: no sideways scrolling
+const MAX_TABS = 60; // focus stops checked per page
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -196,7 +203,19 @@ async function main() {
         problem(`request leaves the site: ${url}`);
         return route.abort('blockedbyclient');
       });
+      // CSP violations as the page sees them (an init script runs outside the page's CSP).
+      await context.addInitScript(() => {
+        window.__cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => {
+          window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'}`
+            + (e.sourceFile ? ` at ${e.sourceFile}:${e.lineNumber}` : ''));
+        });
+      });
       page.on('console', (msg) => {
+        if (msg.text().includes('Content Security Policy')) {
+          problem(`CSP violation (console): ${msg.text()}`);
+          return;
+        }
         // Chromium also logs each failed load here; those are reported below with their URL.
         if (msg.type() !== 'error' || msg.text().startsWith('Failed to load resource')) return;
         const loc = msg.location()?.url;
@@ -220,22 +239,49 @@ async function main() {
         problem(`expected HTTP ${target.status}, got ${response?.status()}`);
       }
 
-      // Accessibility, at desktop width.
+      // Accessibility, at desktop and at phone width.
       // Evaluated over the DevTools protocol rather than as a <script> tag, so a
       // Content-Security-Policy on the site cannot block the checker.
       await page.evaluate(axe.source);
-      const results = await page.evaluate(
-        (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
-        AXE_TAGS,
-      );
-      for (const v of results.violations) {
-        violationCount += 1;
-        lines.push(`  axe ${v.id} [${v.impact}]: ${v.help}`);
-        for (const node of v.nodes) lines.push(`      at ${node.target.join(' ')}`);
+      for (const viewport of [DESKTOP, PHONE]) {
+        await page.setViewportSize(viewport);
+        const results = await page.evaluate(
+          (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+          AXE_TAGS,
+        );
+        for (const v of results.violations) {
+          violationCount += 1;
+          lines.push(`  axe at ${viewport.width}px ${v.id} [${v.impact}]: ${v.help}`);
+          for (const node of v.nodes) lines.push(`      at ${node.target.join(' ')}`);
+        }
+      }
+
+      // Keyboard: each focus stop must be visible (the :focus-visible style).
+      await page.setViewportSize(DESKTOP);
+      const seen = new Set();
+      for (let i = 0; i < MAX_TABS; i += 1) {
+        await page.keyboard.press('Tab');
+        const focus = await page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return null;
+          const style = getComputedStyle(el);
+          const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+          const name = el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '')
+            + (el.getAttribute('href') ? `[href="${el.getAttribute('href').slice(0, 60)}"]` : '');
+          const key = [...document.querySelectorAll('*')].indexOf(el);
+          return { key, name, visible: outline || style.boxShadow !== 'none' };
+        });
+        if (focus === null || seen.has(focus.key)) break; // left the page or wrapped around
+        seen.add(focus.key);
+        if (!focus.visible) problem(`keyboard focus not visible on ${focus.name}`);
+      }
+
+      for (const v of await page.evaluate(() => window.__cspViolations)) {
+        problem(`CSP violation: ${v}`);
       }
 
       // Layout on a small phone: nothing may force sideways scrolling.
-      await page.setViewportSize(PHONE);
+      await page.setViewportSize(NARROW);
       const widths = await page.evaluate(() => ({
         scroll: document.documentElement.scrollWidth,
         inner: window.innerWidth,
@@ -247,7 +293,7 @@ async function main() {
             + [...el.classList].map((c) => `.${c}`).join('')),
       }));
       if (widths.scroll > widths.inner) {
-        problem(`horizontal overflow at ${PHONE.width}px: scrollWidth ${widths.scroll} > ${widths.inner}`
+        problem(`horizontal overflow at ${NARROW.width}px: scrollWidth ${widths.scroll} > ${widths.inner}`
           + (widths.culprits.length ? ` (e.g. ${widths.culprits.join(', ')})` : ''));
       }
 
@@ -271,7 +317,8 @@ async function main() {
   }
 
   console.log(`axe: ${targets.length} pages checked, ${violationCount} violations, `
-    + `${problemCount} other problems (overflow, console/network errors, broken links)`);
+    + `${problemCount} other problems (overflow, focus, CSP, console/network errors, `
+    + 'foreign requests, broken links)');
   process.exit(violationCount + problemCount > 0 ? 1 : 0);
 }
 

@@ -1,0 +1,83 @@
+"""programmid.atom: the programmes as an Atom feed (RFC 4287), newest change first.
+
+For feed readers and anyone who wants to hear of new and changed programmes (the calendars,
+feeds.py, are for sessions). One entry per public programme: its page address is the entry's
+id (stable as long as the slug is, like every page address), `updated` is when the programme
+page's content last changed (history.py, from git), `published` its publish date when it has
+one (then `updated` is at least that midnight; without one the element is left out: the
+history records only the last change). No build
+clock: an unchanged site gives a byte-identical feed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+from . import urls
+from .model import Content
+from .pages import Page
+
+NAMESPACE = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def feed(content: Content, pages: list[Page], changed: dict[Path, dt.datetime]) -> bytes:
+    config = content.config
+    base = config.base_url
+    zone = ZoneInfo(config.timezone)
+    sources = {page.path: page.sources for page in pages}
+    entries = []
+    for programme in content.programmes:
+        path = urls.programme(programme.slug)
+        updated = max(changed[source] for source in sources.get(path, (programme.source,)))
+        published: dt.datetime | None = None
+        if programme.publish_date:
+            # public from that midnight: a programme written before it is new to readers then
+            published = dt.datetime.combine(programme.publish_date, dt.time(), zone)
+            updated = max(updated, published)
+        entries.append((updated, programme.slug, programme, path, published))
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+
+    root = ElementTree.Element("feed", {"xmlns": NAMESPACE, XML_LANG: config.language})
+    ElementTree.SubElement(root, "id").text = base + urls.PROGRAMMES_FEED
+    ElementTree.SubElement(root, "title").text = config.title
+    if config.description:
+        ElementTree.SubElement(root, "subtitle").text = config.description
+    newest = max([changed[config.source], *(e[0] for e in entries)])
+    ElementTree.SubElement(root, "updated").text = _stamp(newest)
+    ElementTree.SubElement(
+        root,
+        "link",
+        rel="self",
+        type="application/atom+xml",
+        href=base + urls.PROGRAMMES_FEED,
+    )
+    ElementTree.SubElement(root, "link", rel="alternate", type="text/html", href=base)
+    author = ElementTree.SubElement(root, "author")
+    publisher = content.organisations.get(config.publisher) if config.publisher else None
+    ElementTree.SubElement(author, "name").text = publisher.name if publisher else config.title
+    ElementTree.SubElement(author, "uri").text = (
+        publisher.url if publisher and publisher.url else base
+    )
+
+    for updated, _, programme, path, published in entries:
+        entry = ElementTree.SubElement(root, "entry")
+        ElementTree.SubElement(entry, "id").text = base + path
+        ElementTree.SubElement(entry, "title").text = programme.title
+        ElementTree.SubElement(entry, "updated").text = _stamp(updated)
+        if published:
+            ElementTree.SubElement(entry, "published").text = _stamp(published)
+        ElementTree.SubElement(entry, "link", rel="alternate", type="text/html", href=base + path)
+        ElementTree.SubElement(entry, "summary").text = programme.summary
+        for slug in programme.topics:
+            topic = content.topics[slug]
+            ElementTree.SubElement(entry, "category", term=slug, label=topic.title)
+    ElementTree.indent(root)
+    return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
