@@ -218,8 +218,9 @@ def event(
     if session.kind == "deadline":
         lines.append("TRANSP:TRANSPARENT")  # a deadline does not make anyone busy
     lines += [f"URL:{page}#toimumine-{session.id}", "END:VEVENT"]
-    timed = isinstance(times.start, dt.datetime)
-    day = times.start.replace(tzinfo=None) if timed else times.start
+    start = times.start
+    timed = isinstance(start, dt.datetime)
+    day = start.replace(tzinfo=None) if isinstance(start, dt.datetime) else start
     return _Entry((day.isoformat(), uid), timed, _content(lines))
 
 
