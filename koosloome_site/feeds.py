@@ -23,13 +23,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import icalendar
 
 from . import urls
 from .calendar_links import event_times
+from .memo import Memo
 from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
 from .pages import in_calendar, session_description, session_summary, session_where
 from .revisions import Revision, SessionKey
@@ -59,36 +61,73 @@ class _Entry:
     ical: bytes
 
 
-def feeds(content: Content, revisions: dict[SessionKey, Revision]) -> dict[str, bytes]:
-    """Every calendar file of the site: {output path: bytes}."""
+def feeds(
+    content: Content, revisions: dict[SessionKey, Revision], memo: Memo[Any] | None = None
+) -> dict[str, bytes]:
+    """Every calendar file of the site: {output path: bytes}. With a `memo`, a programme's
+    events and files are made again only when it or its sessions' revisions changed."""
+    memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
-    host = urlsplit(base).hostname or "localhost"
     files: dict[str, bytes] = {}
     by_programme: dict[str, list[_Entry]] = {}
     for programme in content.programmes:
-        page = base + urls.programme(programme.slug)
-        entries = by_programme[programme.slug] = []
-        for session in programme.sessions:
-            if not in_calendar(session):
-                continue
-            revision = revisions[programme.slug, session.id]
-            entry = event(programme, session, page, host, revision)
-            files[urls.session_event(programme.slug, session.id)] = _single(entry)
-            entries.append(entry)
-        files[urls.programme_feed(programme.slug)] = _feed(
-            programme.title, programme.summary, page, entries
+        sessions = [s for s in programme.sessions if in_calendar(s)]
+        entries, own = memo.get(
+            programme.slug,
+            (programme,),
+            (base, [revisions[programme.slug, s.id] for s in sessions]),
+            partial(_programme_files, programme, sessions, base, revisions),
         )
+        by_programme[programme.slug] = entries
+        files |= own
+    by_topic: dict[str, list[list[_Entry]]] = {slug: [] for slug in content.topics}
+    for programme in content.programmes:
+        for slug in programme.topics:
+            by_topic[slug].append(by_programme[programme.slug])
+    # The feeds of many programmes are made again only when one of them changed.
     for topic in content.topics.values():
-        files[urls.topic_feed(topic.slug)] = _feed(
-            f"{config.title}: {topic.title}",
-            f"Programmide toimumised teemal „{topic.title}“.",
-            base + urls.topic(topic.slug),
-            (e for p in content.programmes if topic.slug in p.topics for e in by_programme[p.slug]),
+        files[urls.topic_feed(topic.slug)] = memo.get(
+            ("topic", topic.slug),
+            tuple(by_topic[topic.slug]),
+            (config.title, topic.title, base),
+            partial(
+                _feed,
+                f"{config.title}: {topic.title}",
+                f"Programmide toimumised teemal „{topic.title}“.",
+                base + urls.topic(topic.slug),
+                [e for entries in by_topic[topic.slug] for e in entries],
+            ),
         )
-    everything = (e for entries in by_programme.values() for e in entries)
-    files[urls.SITE_FEED] = _feed(config.title, config.description, base, everything)
+    files[urls.SITE_FEED] = memo.get(
+        "site",
+        tuple(by_programme.values()),
+        (config.title, config.description, base),
+        lambda: _feed(
+            config.title,
+            config.description,
+            base,
+            (e for entries in by_programme.values() for e in entries),
+        ),
+    )
     return files
+
+
+def _programme_files(
+    programme: Programme, sessions: list[Session], base: str, revisions: dict[SessionKey, Revision]
+) -> tuple[list[_Entry], dict[str, bytes]]:
+    """A programme's events, its feed and a file per session."""
+    host = urlsplit(base).hostname or "localhost"
+    page = base + urls.programme(programme.slug)
+    entries, files = [], {}
+    for session in sessions:
+        entry = event(programme, session, page, host, revisions[programme.slug, session.id])
+        files[urls.session_event(programme.slug, session.id)] = _single(entry)
+        entries.append(entry)
+    files[urls.programme_feed(programme.slug)] = _feed(
+        programme.title, programme.summary, page, entries
+    )
+    return entries, files
 
 
 def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> bytes:
