@@ -155,7 +155,7 @@ def write_site(
         name: memo.get(name, (data,), None, partial(_digest, data)) for name, data in files.items()
     }
     folder = state_folder(output)
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     lock = _locked(folder, wait=True)
     if lock is None:
         raise BuildError(f"olekukaust {folder} kadus ehitamise ajal; proovi uuesti")
