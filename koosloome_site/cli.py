@@ -10,12 +10,17 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildError, ContentError
-from .fields import is_web_address
 from .history import build_time
 from .messages import ENV_VAR, LANGUAGES, language, translate
-from .pipeline import build, check
+
+if TYPE_CHECKING:
+    from .pipeline import BuildReport
+
+# Where the templates are, without importing the build (pipeline.TEMPLATES is the same).
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def _now(text: str) -> dt.datetime:
@@ -31,6 +36,8 @@ def _now(text: str) -> dt.datetime:
 
 
 def _base_url(text: str) -> str:
+    from .fields import is_web_address
+
     if not is_web_address(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} ei ole veebiaadress; kirjuta nt http://localhost:8000/"
@@ -109,6 +116,37 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _build(args: argparse.Namespace, now: dt.datetime | None) -> BuildReport | None:
+    """Build, unless the output already holds what the build would write (uptodate.py); the
+    loaded content is kept in the output's state folder for the next build (memo.py)."""
+    from . import uptodate, write
+
+    state = write.state_folder(args.output)
+    options = (args.base_url, str(args.output.resolve()), args.search)
+    found = uptodate.inputs(args.content, TEMPLATES, options)
+    if now is not None and uptodate.up_to_date(args.output, state, found, now):
+        return None
+    from . import memo
+    from .pipeline import build
+
+    if now is None and uptodate.up_to_date(args.output, state, found, dt.datetime.now(dt.UTC)):
+        return None
+    code = found[2]  # the program's own files
+    kept = memo.load(state, code)
+    report = build(
+        args.content,
+        args.output,
+        now=now,
+        base_url=args.base_url,
+        search_index=args.search,
+        memo=kept,
+    )
+    memo.save(kept, state, code)
+    assert report.now is not None and report.true_until is not None
+    uptodate.remember(args.output, state, found, report.now, report.true_until)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     started = time.perf_counter()
@@ -117,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return _new(args.command, args.new, args.content, lang)
     try:
         if args.command == "check":
+            from .pipeline import check
+
             content = check(args.content)
             print(
                 f"Sisu korras: {len(content.programmes)} programmi, {len(content.topics)} teemat."
@@ -138,9 +178,10 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             return 0
-        report = build(
-            args.content, args.output, now=now, base_url=args.base_url, search_index=args.search
-        )
+        report = _build(args, now)
+        if report is None:
+            print(f"Muudatusi pole: {args.output} on ajakohane.")
+            return 0
     except ContentError as error:
         if args.format == "github":  # annotations on the changed lines of a pull request
             print(error.github(lang))

@@ -13,13 +13,17 @@ same site. Commit dates are never clamped: they are part of the source.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import subprocess
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import BuildError
+from .memo import Memo
 
 
 def source_date_epoch() -> int | None:
@@ -47,31 +51,88 @@ def build_time() -> dt.datetime | None:
         raise BuildError(f"SOURCE_DATE_EPOCH={epoch} on liiga suur") from None
 
 
-def last_changed(root: Path, files: list[Path], zone: ZoneInfo) -> dict[Path, dt.datetime]:
-    """When each of `files` last changed, in `zone`, to the second; one git call in all."""
+def last_changed(
+    root: Path, files: list[Path], zone: ZoneInfo, memo: Memo[Any] | None = None
+) -> dict[Path, dt.datetime]:
+    """When each of `files` last changed, in `zone`, to the second. Git is asked once per
+    commit: with a `memo` its answers are kept until HEAD moves (`head_key`), and a file counts
+    as changed when its bytes differ from HEAD's blob, as `git status` would say."""
+    memo = Memo() if memo is None else memo
     epoch = source_date_epoch()
-    committed, dirty = _git_history(root)
+    committed, blobs = memo.get(
+        ("history", str(root)), (), head_key(root), lambda: _git_history(root)
+    )
     changed = {}
     for path in files:
-        resolved = path.resolve()
-        if resolved in committed and resolved not in dirty:
+        resolved = memo.get(("resolved", path), (), None, path.resolve)
+        stat = path.stat()
+        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        clean = resolved in committed and memo.get(
+            ("clean", resolved),
+            (blobs,),
+            signature,
+            partial(_is_clean, blobs, resolved),
+        )
+        if clean:
             changed[path] = committed[resolved].astimezone(zone)
         else:
-            seconds = int(path.stat().st_mtime)
+            seconds = int(stat.st_mtime)
             if epoch is not None:
                 seconds = min(seconds, epoch)
             changed[path] = dt.datetime.fromtimestamp(seconds, zone)
     return changed
 
 
-def _git_history(root: Path) -> tuple[dict[Path, dt.datetime], set[Path]]:
-    """Newest commit time per file under `root`, and the files with uncommitted changes."""
+def head_key(root: Path) -> tuple[str, ...] | None:
+    """Where git's HEAD is for `root`, read from the repository's own files (no process): it
+    changes with every commit, checkout, merge or reset. None outside a repository."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        dotgit = folder / ".git"
+        if dotgit.exists():
+            break
+    else:
+        return None
+    try:
+        if dotgit.is_file():  # a worktree or submodule: "gitdir: <path>"
+            gitdir = (folder / dotgit.read_text().partition("gitdir:")[2].strip()).resolve()
+            common = gitdir / "commondir"
+            common = (gitdir / common.read_text().strip()).resolve() if common.exists() else gitdir
+        else:
+            gitdir = common = dotgit
+        head = (gitdir / "HEAD").read_text().strip()
+        target = ""
+        if head.startswith("ref: "):
+            name = head.removeprefix("ref: ")
+            ref = common / name
+            if ref.exists():
+                target = ref.read_text().strip()
+            else:
+                packed = (common / "packed-refs").read_text()
+                target = next((line for line in packed.splitlines() if line.endswith(name)), "")
+    except OSError:
+        return None
+    return str(gitdir), head, target
+
+
+def _is_clean(blobs: dict[Path, str], path: Path) -> bool:
+    """Whether the file has the bytes it has at HEAD."""
+    return blobs.get(path) == _blob_id(path.read_bytes())
+
+
+def _blob_id(data: bytes) -> str:
+    """The id git gives a file with these bytes."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _git_history(root: Path) -> tuple[dict[Path, dt.datetime], dict[Path, str]]:
+    """Newest commit time per file under `root`, and each file's blob id at HEAD."""
     try:
         top = _git(root, "rev-parse", "--show-toplevel").strip()
         log = _git(root, "log", "--format=%x00%cI", "--name-only", "--no-renames", "--", ".")
-        status = _git(root, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
+        tree = _git(root, "ls-tree", "-r", "-z", "--full-name", "HEAD", "--", ".")
     except (OSError, subprocess.CalledProcessError):
-        return {}, set()
+        return {}, {}
     base = Path(top)
     committed: dict[Path, dt.datetime] = {}
     when = None
@@ -80,8 +141,12 @@ def _git_history(root: Path) -> tuple[dict[Path, dt.datetime], set[Path]]:
             when = dt.datetime.fromisoformat(line[1:])
         elif line and when is not None:
             committed.setdefault((base / line).resolve(), when)  # newest first
-    dirty = {(base / entry[3:]).resolve() for entry in status.split("\0") if len(entry) > 3}
-    return committed, dirty
+    blobs = {}
+    for entry in tree.split("\0"):
+        info, _, name = entry.partition("\t")
+        if name:  # "<mode> blob <id>\t<path>"
+            blobs[(base / name).resolve()] = info.split()[2]
+    return committed, blobs
 
 
 def _git(cwd: Path, *args: str) -> str:

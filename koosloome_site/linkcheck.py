@@ -26,12 +26,14 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from . import urls
 from .errors import BuildError
+from .memo import Memo
 
 if TYPE_CHECKING:
     from .pages import Page
@@ -52,20 +54,28 @@ def check_links(
     base_url: str,
     pages: Iterable[Page] = (),
     templates_dir: Path | None = None,
+    memo: Memo[Any] | None = None,
 ) -> None:
     """Raise BuildError naming every broken internal link or fragment in the HTML `files`
     ({output path: bytes}, as they will be written). `pages` and `templates_dir` only help to
     say where a broken link comes from: the template or content file line that has it, else
     the page's template."""
-    problems = find_problems(files, base_url)
+    problems = find_problems(files, base_url, memo)
     if problems:
         raise BuildError(_report(problems, pages, templates_dir))
 
 
-def find_problems(files: Mapping[str, bytes], base_url: str) -> list[Problem]:
+def find_problems(
+    files: Mapping[str, bytes], base_url: str, memo: Memo[Any] | None = None
+) -> list[Problem]:
+    """With a `memo`, a page's links and ids are read again only when its bytes are not
+    those of the last build (the very same object, kept by render.render's memo)."""
+    memo = Memo() if memo is None else memo
     site = _Site(base_url, files)
     attributes = {
-        name: site.attributes(data) for name, data in files.items() if name.endswith(".html")
+        name: memo.get(name, (data,), base_url, partial(site.attributes, data))
+        for name, data in files.items()
+        if name.endswith(".html")
     }
     resolved: dict[tuple[str, bytes], _Target | None] = {}  # shared by all pages
     problems = []

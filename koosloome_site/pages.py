@@ -6,9 +6,11 @@ to the build's "now"), so they hold no logic and every wording decision lives he
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,18 @@ from .dates import (
     month_name,
 )
 from .markup import to_html
-from .model import SESSION_KINDS, SESSION_STATUSES, Content, Link, Programme, Session, Topic
+from .memo import Memo
+from .model import (
+    SESSION_KINDS,
+    SESSION_STATUSES,
+    Content,
+    Link,
+    Organisation,
+    Person,
+    Programme,
+    Session,
+    Topic,
+)
 from .publish import hidden
 
 UNDATED = "Aeg täpsustamisel"
@@ -439,8 +452,30 @@ def accessibility_statement(content: Content) -> dict[str, Any]:
     }
 
 
-def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -> list[Page]:
-    """Every page of the site, in a fixed order."""
+def true_until(content: Content, now: dt.datetime) -> dt.datetime:
+    """Until when pages made at `now` stay true: what they say about time changes at the next
+    midnight (days left, states, publish dates) or when a session ends ("past", registration)."""
+    wall_clock = now.replace(tzinfo=None)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    ends = (
+        end
+        for programme in content.programmes
+        for session in programme.sessions
+        if (end := _session_end(session)) is not None and wall_clock < end < midnight
+    )
+    return min(ends, default=midnight).replace(tzinfo=now.tzinfo)
+
+
+def plan(
+    content: Content,
+    now: dt.datetime,
+    changed: dict[Path, dt.datetime],
+    memo: Memo[Any] | None = None,
+) -> list[Page]:
+    """Every page of the site, in a fixed order. With a `memo`, a programme's page and card
+    are made again only when the programme, what it refers to, its files' dates or its
+    status at `now` have changed."""
+    memo = Memo() if memo is None else memo
     today = now.date()
     config = content.config
     programmes = content.programmes
@@ -449,25 +484,34 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
         day = max(changed[p] for p in sources).date()
         return {"iso": day.isoformat(), "text": format_day(day)}
 
-    def programme_sources(programme: Programme) -> list[Path]:
+    def referenced(programme: Programme) -> list[Topic | Person | Organisation]:
         return [
-            programme.source,
-            *(content.topics[t].source for t in programme.topics),
-            *(content.people[m.person].source for m in programme.team),
-            *(content.people[c.person].source for c in programme.contacts if c.person),
-            *(
-                content.organisations[o].source
-                for o in (*programme.organisers, *programme.partners)
-            ),
-            *(
-                content.organisations[c.organisation].source
-                for c in programme.contacts
-                if c.organisation
-            ),
+            *(content.topics[t] for t in programme.topics),
+            *(content.people[m.person] for m in programme.team),
+            *(content.people[c.person] for c in programme.contacts if c.person),
+            *(content.organisations[o] for o in (*programme.organisers, *programme.partners)),
+            *(content.organisations[c.organisation] for c in programme.contacts if c.organisation),
         ]
 
+    def programme_page(programme: Programme, sources: list[Path]) -> Page:
+        context = programme_context(content, programme, now)
+        context["updated"] = updated(sources)
+        return Page(urls.programme(programme.slug), "programme.html", context, tuple(sources))
+
+    def status(programme: Programme) -> tuple[dt.date, int]:
+        """All that a programme's page takes from `now`: the day, and how many of its
+        sessions have ended (the ends sorted once per programme)."""
+        ends = memo.get(
+            ("ends", programme.slug),
+            (programme,),
+            None,
+            lambda: sorted(e for s in programme.sessions if (e := _session_end(s)) is not None),
+        )
+        return today, bisect.bisect_right(ends, wall_clock)
+
+    wall_clock = now.replace(tzinfo=None)
     everything = [config.source, *changed]
-    cards = [card(p, today) for p in programmes]
+    cards = [memo.get(("card", p.slug), (p,), today, partial(card, p, today)) for p in programmes]
     # Soonest first for what is ahead; newest first in the archive.
     active = sorted((c for c in cards if c.state != "past"), key=lambda c: (c.start, c.slug))
     archive = sorted(
@@ -488,11 +532,15 @@ def plan(content: Content, now: dt.datetime, changed: dict[Path, dt.datetime]) -
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
     ]
     for programme in programmes:
-        sources = programme_sources(programme)
-        context = programme_context(content, programme, now)
-        context["updated"] = updated(sources)
+        entities = referenced(programme)
+        sources = [programme.source, *(entity.source for entity in entities)]
         pages.append(
-            Page(urls.programme(programme.slug), "programme.html", context, tuple(sources))
+            memo.get(
+                ("page", programme.slug),
+                (programme, *entities),
+                (status(programme), [changed[s] for s in sources], config),
+                partial(programme_page, programme, sources),
+            )
         )
 
     by_topic: dict[str, list[ProgrammeCard]] = {slug: [] for slug in content.topics}

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import (
@@ -26,7 +29,8 @@ from . import (
     urls,
     write,
 )
-from .model import Content
+from .memo import BuildMemo
+from .model import Content, Programme
 from .publish import published
 from .validate import load_content
 
@@ -38,6 +42,9 @@ PARALLEL_FROM_SESSIONS = 300  # below this, starting a second process costs more
 class BuildReport:
     files: int = 0
     pages: int = 0
+    written: int = 0  # files that were not already in the output folder as they are
+    now: dt.datetime | None = None  # the build's "now"
+    true_until: dt.datetime | None = None  # when what the pages say about time changes
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -54,12 +61,18 @@ def build(
     templates_dir: Path = TEMPLATES,
     drafts: bool = False,
     search_index: bool = True,
+    memo: BuildMemo | None = None,
+    trusted_output: bool = False,
 ) -> BuildReport:
     """Build the site into `output_dir`. `drafts` (the preview only) keeps drafts and
     programmes before their publish date, marked on their pages; a published site never.
-    `search_index=False` leaves out the search index (for timing the rest of the build)."""
+    `search_index=False` leaves out the search index. `memo` carries work from the last
+    build to this one (the preview keeps it in memory, the command line keeps the loaded
+    content in the output's state folder); the output is the same without it.
+    `trusted_output`: nothing but these builds changes the output folder (the preview's)."""
     report = BuildReport()
     clock = time.perf_counter()
+    memo = BuildMemo() if memo is None else memo
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -67,7 +80,7 @@ def build(
         clock = time.perf_counter()
 
     write.check_output_folder(output_dir, [content_dir, templates_dir, Path.cwd()])
-    content = load_content(content_dir)
+    content = load_content(content_dir, memo.loaded)
     if base_url:
         base = base_url if base_url.endswith("/") else base_url + "/"
         content = replace(content, config=replace(content.config, base_url=base))
@@ -76,6 +89,7 @@ def build(
     # From here on only what is public at `now`: drafts and programmes before their publish
     # date are in no page, list, feed or sitemap (publish.py).
     content = published(content, now, include_drafts=drafts)
+    report.now, report.true_until = now, pages.true_until(content, now)
     lap("load")
 
     sources = [
@@ -91,42 +105,113 @@ def build(
             for entity in group
         ),
     ]
-    changed = history.last_changed(content_dir, sources, zone)
+    changed = history.last_changed(content_dir, sources, zone, memo.git)
     # The feeds are the costliest output (icalendar's content lines); on large sites they are
     # made on the other core while this one plans and renders the pages.
     programmes = content.programmes
     events = sum(len(p.sessions) for p in programmes)
-    calendar_files = background.start(
-        lambda: feeds.feeds(content, revisions.session_revisions(content_dir, programmes, changed)),
-        worth_it=events >= PARALLEL_FROM_SESSIONS,
+
+    def calendars() -> tuple[dict[str, bytes], dict[Any, Any], dict[Any, Any]]:
+        found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
+        files = feeds.feeds(content, found, memo.events)
+        return files, memo.revisions.made(), memo.events.made()
+
+    # Not worth it when the last build's events can be reused.
+    in_background = background.start(
+        calendars, worth_it=events >= PARALLEL_FROM_SESSIONS and not memo.events
     )
-    planned = pages.plan(content, now, changed)
+    planned = pages.plan(content, now, changed, memo.pages)
     lap("plan")
 
     assets = render.load_assets(templates_dir)
     env = render.environment(templates_dir, content.config, assets)
-    rendered = render.render(planned, env)
+    rendered = render.render(planned, env, memo.rendered, _templates_key(templates_dir))
     lap("render")
-    index = search.search_index(rendered, content.config) if search_index else {}
+    # Made from all the pages: again only when one of them changed.
+    made = memo.site.get
+    pages_now, config = tuple(planned), content.config
+    index = (
+        made(
+            "search",
+            tuple(rendered.values()),
+            config,
+            partial(search.search_index, rendered, config),
+        )
+        if search_index
+        else {}
+    )
     lap("search")
     # Two files on one path (even one differing only in case or Unicode form) fail the build.
     files = write.merge_outputs(
         {
             "lehed": rendered,
-            "ajajooned": timeline.timelines(content.programmes),
+            "ajajooned": _timelines(programmes, memo),
             "otsinguindeks": index,
             "templates/assets": assets,
-            "kalendrifailid": calendar_files(),
-            "saidikaart": {urls.SITEMAP: sitemap.sitemap(planned, content.config.base_url)},
-            "robots": {urls.ROBOTS: sitemap.robots(content.config.base_url)},
-            "uudisvoog": {urls.PROGRAMMES_FEED: atom.feed(content, planned, changed)},
+            "kalendrifailid": _calendar_files(in_background, memo, programmes),
+            "saidikaart": made(
+                "sitemap", pages_now, config.base_url, partial(_sitemap, planned, config.base_url)
+            ),
+            "robots": {urls.ROBOTS: sitemap.robots(config.base_url)},
+            "uudisvoog": made("atom", pages_now, config, partial(_atom, content, planned, changed)),
         }
     )
     lap("outputs")
-    linkcheck.check_links(files, content.config.base_url, planned, templates_dir)
+    linkcheck.check_links(files, config.base_url, planned, templates_dir, memo.links)
     lap("links")
 
-    write.write_site(files, output_dir)
+    report.written = write.write_site(files, output_dir, trusted_output, memo.digests)
+    memo.next_build()
     lap("write")
     report.files, report.pages = len(files), len(planned)
     return report
+
+
+def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for programme in programmes:
+        files |= memo.site.get(
+            ("timeline", programme.slug),
+            (programme,),
+            None,
+            partial(timeline.timelines, (programme,)),
+        )
+    return files
+
+
+def _sitemap(planned: list[pages.Page], base_url: str) -> dict[str, bytes]:
+    return {urls.SITEMAP: sitemap.sitemap(planned, base_url)}
+
+
+def _atom(
+    content: Content, planned: list[pages.Page], changed: dict[Path, dt.datetime]
+) -> dict[str, bytes]:
+    return {urls.PROGRAMMES_FEED: atom.feed(content, planned, changed)}
+
+
+def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the rendered pages depend on besides their contexts: the templates as they are."""
+    return tuple(
+        (str(path), stat.st_size, stat.st_mtime_ns)
+        for path in sorted(templates_dir.rglob("*"))
+        if (stat := path.stat())
+    )
+
+
+def _calendar_files(
+    in_background: Callable[[], tuple[dict[str, bytes], dict[Any, Any], dict[Any, Any]]],
+    memo: BuildMemo,
+    programmes: tuple[Programme, ...],
+) -> dict[str, bytes]:
+    """The calendar files, and what was made for them kept for the next build, also when
+    they were made in a child process: its copies of the programmes are swapped for ours."""
+    files, revisions_made, events_made = in_background()
+    by_slug = {p.slug: p for p in programmes}
+
+    def ours(thing: object) -> object:
+        return by_slug.get(thing.slug, thing) if isinstance(thing, Programme) else thing
+
+    if revisions_made is not memo.revisions.made():  # made in another process
+        memo.revisions.adopt(revisions_made, ours)
+        memo.events.adopt(events_made, ours)
+    return files

@@ -51,7 +51,14 @@ def published(content: Content, now: dt.datetime, include_drafts: bool = False) 
     day = today(content, now)
     topics = {slug: topic for slug, topic in content.topics.items() if not topic.draft}
     public = [p for p in content.programmes if hidden(p, day) is None]
-    programmes = tuple(replace(p, topics=tuple(t for t in p.topics if t in topics)) for p in public)
+    # The same programme object when nothing is dropped from it, so later stages can reuse
+    # what they made from it (memo.py).
+    programmes = tuple(
+        p
+        if all(t in topics for t in p.topics)
+        else replace(p, topics=tuple(t for t in p.topics if t in topics))
+        for p in public
+    )
     people, organisations = _named(public)
     if content.config.publisher:
         organisations.add(content.config.publisher)

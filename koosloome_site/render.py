@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from functools import partial
 from pathlib import Path
 
 import jinja2
 
 from . import urls
 from .errors import BuildError
+from .memo import Memo
 from .model import SiteConfig
 from .pages import Page
 from .templatecache import TEMPLATE_CACHE
@@ -57,24 +59,35 @@ def environment(
     return env
 
 
-def render(pages: list[Page], env: jinja2.Environment) -> dict[str, bytes]:
+def render(
+    pages: list[Page],
+    env: jinja2.Environment,
+    memo: Memo[bytes] | None = None,
+    templates_key: object = None,
+) -> dict[str, bytes]:
+    """Each page through its template. With a `memo`, a page equal to one of the last build
+    (the very same object, when pages.plan reused it) keeps its bytes, as long as the
+    templates (`templates_key`) are the same too."""
+    memo = Memo() if memo is None else memo
     files: dict[str, bytes] = {}
     for page in pages:
         target = urls.output_file(page.path)
         if target in files:
             raise BuildError(f"kaks lehte kirjutaksid sama faili {target}")
-        try:
-            html = env.get_template(page.template).render(page=page, **page.context)
-        except jinja2.TemplateSyntaxError as error:
-            raise BuildError(
-                f"{error.filename}:{error.lineno}: mallivea: {error.message}"
-            ) from error
-        except jinja2.UndefinedError as error:
-            raise BuildError(
-                f"{_template_frame(error, page.template)}: lehel /{page.path}: {error}"
-            ) from error
-        files[target] = html.encode("utf-8")
+        files[target] = memo.get(target, (), (templates_key, page), partial(_render, page, env))
     return files
+
+
+def _render(page: Page, env: jinja2.Environment) -> bytes:
+    try:
+        html = env.get_template(page.template).render(page=page, **page.context)
+    except jinja2.TemplateSyntaxError as error:
+        raise BuildError(f"{error.filename}:{error.lineno}: mallivea: {error.message}") from error
+    except jinja2.UndefinedError as error:
+        raise BuildError(
+            f"{_template_frame(error, page.template)}: lehel /{page.path}: {error}"
+        ) from error
+    return html.encode("utf-8")
 
 
 def _template_frame(error: Exception, fallback: str) -> str:

@@ -29,8 +29,12 @@ import json
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+from .history import head_key
+from .memo import Memo
 from .model import Programme
 from .yamlsrc import Mapping, Node, Scalar, parse
 
@@ -46,27 +50,55 @@ SessionKey = tuple[str, str]  # (programme slug, session id)
 
 
 def session_revisions(
-    root: Path, programmes: Iterable[Programme], changed: dict[Path, dt.datetime]
+    root: Path,
+    programmes: Iterable[Programme],
+    changed: dict[Path, dt.datetime],
+    memo: Memo[Any] | None = None,
 ) -> dict[SessionKey, Revision]:
     """The revision of every session of `programmes`; `changed` gives each file's own time
-    (history.last_changed), used for the uncommitted version."""
+    (history.last_changed), used for the uncommitted version. With a `memo`, git is asked
+    again only when HEAD has moved, and a programme's revisions are worked out again only
+    when it or its file's time changed."""
+    memo = Memo() if memo is None else memo
     programmes = list(programmes)
-    committed = _committed_versions(root, [p.source for p in programmes])
+    sources = tuple(p.source for p in programmes)
+    committed = memo.get(
+        ("committed", str(root)),
+        (),
+        (head_key(root), sources),
+        lambda: _committed_versions(root, list(sources)),
+    )
     revisions: dict[SessionKey, Revision] = {}
     for programme in programmes:
-        versions = committed.get(programme.source.resolve(), [])
-        current = programme.source.read_bytes()
-        if not versions or versions[-1][1] != current:
-            versions = [*versions, (changed[programme.source], current)]
-        if len(versions) == 1:  # one version (the usual case outside git): nothing to compare
-            first = Revision(
-                0, versions[0][0].astimezone(dt.UTC), versions[0][0].astimezone(dt.UTC)
-            )
-            revisions.update(((programme.slug, s.id), first) for s in programme.sessions)
-            continue
-        for session_id, revision in _replay(versions).items():
-            revisions[programme.slug, session_id] = revision
+        found = memo.get(
+            ("programme", programme.source),
+            (programme, committed),
+            changed[programme.source],
+            partial(
+                _programme_revisions,
+                programme,
+                committed.get(programme.source.resolve(), []),
+                changed,
+            ),
+        )
+        revisions.update(found)
     return revisions
+
+
+def _programme_revisions(
+    programme: Programme,
+    versions: list[tuple[dt.datetime, bytes]],
+    changed: dict[Path, dt.datetime],
+) -> dict[SessionKey, Revision]:
+    current = programme.source.read_bytes()
+    if not versions or versions[-1][1] != current:
+        versions = [*versions, (changed[programme.source], current)]
+    if len(versions) == 1:  # one version (the usual case outside git): nothing to compare
+        first = Revision(0, versions[0][0].astimezone(dt.UTC), versions[0][0].astimezone(dt.UTC))
+        return {(programme.slug, s.id): first for s in programme.sessions}
+    return {
+        (programme.slug, session_id): revision for session_id, revision in _replay(versions).items()
+    }
 
 
 def _replay(versions: list[tuple[dt.datetime, bytes]]) -> dict[str, Revision]:

@@ -33,6 +33,7 @@ from watchdog.observers import Observer
 
 from . import urls
 from .errors import BuildError, ContentError, Diagnostic
+from .memo import BuildMemo
 from .messages import language
 from .pipeline import TEMPLATES, build
 
@@ -373,6 +374,7 @@ class Preview:
         # The loopback address only: the preview is for the editor's own browser.
         self.server = _Server(("127.0.0.1", port), _handler(self.state, request_timeout))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.memo = BuildMemo()
         self._changed = threading.Event()
         self._stopping = threading.Event()
         self._observer = Observer()
@@ -387,6 +389,10 @@ class Preview:
                 base_url=self.url,
                 templates_dir=self.templates,
                 drafts=True,  # editors see drafts and scheduled programmes, marked as such
+                # Pagefind indexes every page again after any change: seconds on big sites.
+                search_index=False,
+                memo=self.memo,  # each rebuild redoes only what the saved files changed
+                trusted_output=True,  # the folder is ours alone
             ),
             language(),
         )

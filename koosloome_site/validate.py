@@ -16,12 +16,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from .dates import PartialDate, format_day, format_time
-from .errors import ContentError, Position
+from .errors import ContentError, Diagnostic, Position
 from .fields import SLUG, Fields, Problems, did_you_mean, slugify
+from .memo import Memo
 from .messages import msg
 from .model import (
     SUMMER_TIME_RULES_SINCE,
@@ -127,22 +128,48 @@ class _Reader:
         return tuple(slug for slug, _, _ in found)
 
 
-def load_content(root: Path) -> Content:
-    """Read and validate everything under `root`; raise ContentError listing all problems."""
+def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
+    """Read and validate everything under `root`; raise ContentError listing all problems.
+    With a `memo`, a file whose size and times are those of the last build is not read
+    again: its entity (the very same object), problems and references are reused."""
     reader = _Reader()
     files = _discover(reader, root)
     config = _site_config(reader, root / "site.yaml") if root.is_dir() else None
+    cwd = str(Path.cwd())  # problems name files relative to it
 
     def load_all(folder: str, build: Callable[[_Reader, Fields, str, Path], T]) -> dict[str, T]:
         entities: dict[str, T] = {}
         for path in files[folder]:
-            node = reader.parse_file(path)
-            if node is None:
-                continue
-            slug = path.stem
-            entities[slug] = build(
-                reader, Fields(reader.problems, node, "", KINDS[folder]), slug, path
-            )
+
+            def load(path: Path = path) -> tuple[T | None, list[Diagnostic], list[Reference]]:
+                problems, references = len(reader.problems.items), len(reader.references)
+                node = reader.parse_file(path)
+                entity = None
+                if node is not None:
+                    fields = Fields(reader.problems, node, "", KINDS[folder])
+                    entity = build(reader, fields, path.stem, path)
+                return (
+                    entity,
+                    reader.problems.items[problems:],
+                    reader.references[references:],
+                )
+
+            if memo is None:
+                entity, _, _ = load()
+            else:
+                try:
+                    stat = path.stat()
+                    signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                except OSError:
+                    signature = None
+                key = (folder, str(path), signature, cwd)
+                before = len(reader.problems.items), len(reader.references)
+                entity, problems, references = memo.get(key, (), signature, load)
+                if (len(reader.problems.items), len(reader.references)) == before:  # reused
+                    reader.problems.items.extend(problems)
+                    reader.references.extend(references)
+            if entity is not None:
+                entities[path.stem] = entity
         return entities
 
     topics = load_all("topics", _topic)

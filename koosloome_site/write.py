@@ -1,24 +1,31 @@
-"""Write the site as a whole: a new tree beside the old one, swapped in at the end.
+"""Write the site as a whole, atomically, touching only the files that changed.
 
-The new site is written into a scratch folder beside the output folder, `.<name>.new-<pid>-<hex>`,
-and then exchanged with the output folder in one atomic step: on Linux with
-`renameat2(RENAME_EXCHANGE)` (kernel 3.15+, glibc 2.28+; local file systems such as ext4, xfs,
-btrfs and tmpfs support it). Whoever reads the output folder (a web server, rsync, a preview)
-sees the whole old site or the whole new one, and a build killed at any moment (even with
-`kill -9`) leaves the previous output folder or the complete new one, never a mix and never
-none. After the exchange the scratch name holds the old tree, which is then deleted. (Files are
-not fsynced: this is about killed builds, not power cuts.)
+Beside the output folder lives its state folder, `.<name>.koosloome/`: a spare copy of the
+site one build behind (`spare/`) and what both trees hold (`state.pickle`: every file's
+digest, size and modification time). A build brings the spare tree up to date, writing only
+files whose bytes changed and deleting those no longer made, and then exchanges it with the
+output folder in one atomic step: on Linux with `renameat2(RENAME_EXCHANGE)` (kernel 3.15+,
+glibc 2.28+; local file systems such as ext4, xfs, btrfs and tmpfs). The old output becomes
+the spare for the next build. So a rebuild after a one-file edit writes a handful of files,
+a build that changes nothing writes none, and whoever reads the output folder (a web server,
+rsync, a preview) sees the whole old site or the whole new one: a build killed at any moment
+(even with `kill -9`) leaves the previous output folder or the complete new one, never a mix.
+(Files are not fsynced: this is about killed builds, not power cuts.)
+
+The state is trusted only as far as it can be checked: the trees are recognised by device and
+inode, a build marks the spare as unknown before it changes anything in it, and files in the
+spare whose size or time differ from the record, or that are not in it (put there by hand), are
+replaced or deleted. When in doubt the spare is deleted and written whole. Deleting the state
+folder is always safe: the next build writes a whole new tree.
 
 Where the exchange is not available (macOS, Windows, other kernels, file systems that answer
-EINVAL such as some network or FUSE mounts) the old way is used: rename the output folder to
-`.<name>.old-...`, then the new tree into its place. A build killed between those two renames
-leaves no output folder until the next build; both trees are then still beside it.
+EINVAL such as some network or FUSE mounts) the output folder is renamed away and the new tree
+renamed into its place; a build killed between those two renames leaves no output folder until
+the next build.
 
-Every build writes a fresh tree, so the files of deleted content disappear. Scratch folders
-left by a killed build are deleted by the next build into the same folder. A build holds an
-exclusive `flock` on its own scratch folder while it writes, so a concurrent build into the
-same folder never deletes a scratch folder that is still in use; only folders whose names
-match the scratch pattern exactly are ever touched, never the output folder itself.
+Scratch folders left by builds of earlier versions (`.<name>.new-*`, `.<name>.old-*`) are
+deleted. Builds into the same folder take turns: each holds an exclusive `flock` on the state
+folder while it writes.
 
 The site's files are also checked before anything is written: two files may not land on the
 same path, including paths that differ only in letter case or Unicode normalisation (one file
@@ -27,20 +34,23 @@ on macOS and Windows file systems), and no file may sit where another needs a fo
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import functools
+import hashlib
 import os
+import pickle
 import re
-import secrets
 import shutil
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError
+from .memo import Memo
 
 if sys.platform != "win32":
     import fcntl
@@ -73,44 +83,223 @@ def merge_outputs(groups: Mapping[str, Mapping[str, bytes]]) -> dict[str, bytes]
     folders: dict[str, tuple[str, str]] = {}  # folder key -> the first (group, path) inside it
     for group, files in groups.items():
         for name in files:
-            path = _safe(name)
-            key = _fold(str(path))
+            key, parents = _keys(name)
             here = (group, name)
             if key in owner:
                 raise _collision(owner[key], here)
             if key in folders:
                 raise _collision(folders[key], here, folder=True)
-            for parent in list(path.parents)[:-1]:  # without "."
-                folder = _fold(str(parent))
+            for folder in parents:
                 if folder in owner:
                     raise _collision(owner[folder], here, folder=True)
-                folders.setdefault(folder, here)
+                if folder in folders:
+                    break  # and so are the folders above it, checked then
+                folders[folder] = here
             owner[key] = here
             merged[name] = files[name]
     return merged
 
 
-def write_site(files: Mapping[str, bytes], output: Path) -> None:
-    """Replace `output` with exactly `files` ({relative posix path: bytes}), all or nothing."""
+@functools.lru_cache(maxsize=1 << 16)  # a site's paths, build after build in the preview
+def _keys(name: str) -> tuple[str, tuple[str, ...]]:
+    """The file's collision key and those of the folders it is in, nearest first."""
+    path = _safe(name)
+    return _fold(str(path)), tuple(_fold(str(parent)) for parent in list(path.parents)[:-1])
+
+
+FileRecord = tuple[bytes, int, int]  # digest, size, st_mtime_ns
+Manifest = dict[str, FileRecord]
+
+
+@dataclass
+class _Tree:
+    """A folder of ours as we last left it: its identity and every file in it."""
+
+    device: int
+    inode: int
+    files: Manifest
+
+    def is_at(self, path: Path) -> bool:
+        try:
+            found = path.lstat()
+        except FileNotFoundError:
+            return False
+        return (found.st_dev, found.st_ino) == (self.device, self.inode)
+
+
+@dataclass
+class _State:
+    live: _Tree | None = None  # the output folder
+    spare: _Tree | None = None  # the state folder's spare/, one build behind
+
+
+def state_folder(output: Path) -> Path:
+    return output.absolute().with_name(f".{output.name}.koosloome")
+
+
+def write_site(
+    files: Mapping[str, bytes],
+    output: Path,
+    trusted: bool = False,
+    memo: Memo[bytes] | None = None,
+) -> int:
+    """Make `output` hold exactly `files` ({relative posix path: bytes}), all or nothing.
+    Returns how many files were written. `trusted`: nobody else changes files in the output
+    folder (the preview's own folder), so the spare is not checked against its record. With a
+    `memo`, the digest of bytes that are the very same object as last time is not computed
+    again."""
     files = merge_outputs({"": files})  # the last guard: never let one file overwrite another
     output = output.absolute()
-    with _scratch(output) as staging:
-        for name, data in sorted(files.items()):
-            target = staging / _safe(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+    memo = Memo() if memo is None else memo
+    digests = {
+        name: memo.get(name, (data,), None, partial(_digest, data)) for name, data in files.items()
+    }
+    folder = state_folder(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = _locked(folder, wait=True)
+    if lock is None:
+        raise BuildError(f"olekukaust {folder} kadus ehitamise ajal; proovi uuesti")
+    try:
+        _remove_leftovers(output)
+        for entry in folder.iterdir():  # what killed builds left: their marks, unsaved states
+            if entry.name.startswith(("writing-", "state.pickle.")):
+                entry.unlink()
+        state = _read_state(folder)
+        live = state.live if state.live and state.live.is_at(output) else None
+        if live and {name: record[0] for name, record in live.files.items()} == digests:
+            return 0  # the output folder already holds exactly this site
+        spare_path = folder / "spare"
+        spare = state.spare if state.spare and state.spare.is_at(spare_path) else None
+        if spare is None:
+            _remove(spare_path)
+            spare_path.mkdir()
+            known: Manifest = {}
+        else:
+            known = spare.files if trusted else _checked(spare_path, spare.files)
+        _save_state(folder, _State(live=live))  # the spare is about to change: forget it
+        marker = folder / f"writing-{os.getpid()}"
+        marker.touch()
+        written, count = _update(spare_path, known, files, digests)
+        written_tree = _tree(spare_path, written)
         if not output.exists():
-            staging.rename(output)
-        elif not _exchange(staging, output):
-            retired = _scratch_name(output, "old")
+            spare_path.rename(output)
+            new_spare = None
+        elif _exchange(spare_path, output):
+            new_spare = _tree(spare_path, live.files) if live else None
+        else:
+            retired = folder / "retired"
+            _remove(retired)
             output.rename(retired)
             try:
-                staging.rename(output)
+                spare_path.rename(output)
             except BaseException:
                 retired.rename(output)
                 raise
-            _remove(retired)
-        # The staging name now holds the old tree (or nothing); leaving _scratch deletes it.
+            retired.rename(spare_path)
+            new_spare = _tree(spare_path, live.files) if live else None
+        written_tree.device, written_tree.inode = _identity(output)
+        _save_state(folder, _State(live=written_tree, spare=new_spare))
+        marker.unlink()
+        return count
+    finally:
+        _unlock(lock)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _update(
+    tree: Path, known: Manifest, files: Mapping[str, bytes], digests: Mapping[str, bytes]
+) -> tuple[Manifest, int]:
+    """Make the folder `tree`, holding `known`, hold `files`; returns its new manifest.
+    Returns its new manifest and how many files were written. Deletions come first, so
+    that a folder can become a file and a file a folder."""
+    written = 0
+    for name in sorted(set(known) - set(files), reverse=True):
+        path = tree / name
+        path.unlink(missing_ok=True)
+        _prune(path.parent, tree)
+    manifest: Manifest = {}
+    made: set[PurePosixPath] = set()
+    for name, data in files.items():
+        record = known.get(name)
+        if record is not None and record[0] == digests[name]:
+            manifest[name] = record
+            continue
+        written += 1
+        relative = _safe(name)
+        if relative.parent not in made:
+            (tree / relative.parent).mkdir(parents=True, exist_ok=True)
+            made.add(relative.parent)
+        target = tree / relative
+        if target.is_dir() and not target.is_symlink():  # a folder left in the way by hand
+            shutil.rmtree(target)
+        target.write_bytes(data)
+        stat = target.stat()
+        manifest[name] = (digests[name], stat.st_size, stat.st_mtime_ns)
+    return manifest, written
+
+
+def _checked(tree: Path, known: Manifest, prefix: str = "") -> Manifest:
+    """The part of `known` that is still true of the folder `tree`; files that differ from
+    their record (size, time) or have none, and symbolic links, are deleted."""
+    true: Manifest = {}
+    with os.scandir(tree) as entries:
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                true |= _checked(Path(entry.path), known, name + "/")
+                continue
+            record = known.get(name)
+            stat = entry.stat(follow_symlinks=False)
+            if (
+                record
+                and entry.is_file(follow_symlinks=False)
+                and record[1:]
+                == (
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                )
+            ):
+                true[name] = record
+            else:
+                Path(entry.path).unlink()
+    return true
+
+
+def _prune(folder: Path, top: Path) -> None:
+    """Remove `folder` and its parents up to `top` while they are empty."""
+    while folder != top:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    found = path.lstat()
+    return found.st_dev, found.st_ino
+
+
+def _tree(path: Path, files: Manifest) -> _Tree:
+    return _Tree(*_identity(path), files)
+
+
+def _read_state(folder: Path) -> _State:
+    try:
+        with (folder / "state.pickle").open("rb") as file:
+            state = pickle.load(file)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        return _State()
+    return state if isinstance(state, _State) else _State()
+
+
+def _save_state(folder: Path, state: _State) -> None:
+    scratch = folder / f"state.pickle.{os.getpid()}"
+    scratch.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    scratch.replace(folder / "state.pickle")
 
 
 def _safe(name: str) -> PurePosixPath:
@@ -141,30 +330,6 @@ def _collision(first: tuple[str, str], second: tuple[str, str], folder: bool = F
         f"väljundfailid {a} ja {b} on macOS-i ja Windowsi failisüsteemis sama fail "
         "(erinevad ainult suur- ja väiketähtede või Unicode'i normaalkuju poolest)"
     )
-
-
-@contextlib.contextmanager
-def _scratch(output: Path) -> Iterator[Path]:
-    """A new empty folder beside `output`, locked while in use and then removed with
-    whatever it holds. Scratch folders that builds killed earlier left are removed first."""
-    _remove_leftovers(output)
-    while True:
-        path = _scratch_name(output, "new")
-        path.mkdir()
-        lock = _locked(path, wait=True)
-        if lock is not None:
-            break
-    try:
-        yield path
-    finally:
-        try:
-            _remove(path)
-        finally:
-            _unlock(lock)
-
-
-def _scratch_name(output: Path, kind: str) -> Path:
-    return output.with_name(f".{output.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}")
 
 
 def _remove_leftovers(output: Path) -> None:

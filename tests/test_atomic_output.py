@@ -5,9 +5,10 @@ The kill test runs `build.py` as a subprocess over and over, switching between t
 the real content (B retitles the site, so every page differs, and adds a topic, so going back
 to A deletes files), and kills each build (its process group) with SIGKILL after a random delay
 from a seeded generator: half of the delays are spread over a whole build, half over its
-writing phase, counted from the moment its scratch folder appears, so that many kills land
-while files are being written and swapped. The lengths come from builds that ran to the end
-(four at the start, then any that beat its kill), so they follow the machine's speed. After
+writing phase, counted from the moment it marks the state folder (it is about to change the
+spare tree), so that many kills land while files are being written and swapped. The lengths
+come from builds that ran to the end (four at the start, then any that beat its kill), so they
+follow the machine's speed. After
 each kill the output folder's SHA-256 manifest must be exactly the old site's or the new one's,
 and nothing but scratch folders may lie beside it. Every other time a complete build follows
 (in this process), which must succeed and leave nothing beside the output folder; otherwise the
@@ -79,18 +80,21 @@ def command(content: Path, output: Path) -> list[str]:
 
 
 def beside(output: Path) -> list[str]:
-    return sorted(entry.name for entry in output.parent.iterdir() if entry.name != output.name)
+    """What lies beside the output folder, but for its state folder (spare tree and record)."""
+    ours = {output.name, write.state_folder(output).name}
+    return sorted(entry.name for entry in output.parent.iterdir() if entry.name not in ours)
 
 
 def scratch_of(output: Path, pid: int) -> bool:
-    """Whether the build with this process id has made its scratch folder (begun writing)."""
-    prefix = f".{output.name}.new-{pid}-"
-    with os.scandir(output.parent) as entries:
-        return any(entry.name.startswith(prefix) for entry in entries)
+    """Whether the build with this process id has begun writing (its mark is in the state
+    folder from before it changes the spare tree until the trees are exchanged)."""
+    return (write.state_folder(output) / f"writing-{pid}").exists()
 
 
 def exited_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
     """Wait up to `seconds` for the process to end, without polling (a pidfd on Linux)."""
+    if process.poll() is not None:  # ended (and reaped) already
+        return True
     if hasattr(os, "pidfd_open"):
         fd = os.pidfd_open(process.pid)
         try:
@@ -139,9 +143,11 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: P
         process = subprocess.Popen(
             command(target, output), stdout=subprocess.DEVNULL, start_new_session=True
         )
+        began_writing = False
         if during_writing:
-            while process.poll() is None and not scratch_of(output, process.pid):
-                time.sleep(0.0005)
+            while process.poll() is None and not began_writing:
+                began_writing = scratch_of(output, process.pid)
+                time.sleep(0.0002)
         writing = time.perf_counter()
         if exited_within(process, delay):
             assert process.returncode == 0
@@ -152,7 +158,7 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: P
         else:
             os.killpg(process.pid, signal.SIGKILL)
             counts["killed"] += 1
-            if scratch_of(output, process.pid):
+            if began_writing or scratch_of(output, process.pid):
                 counts["killed while writing or swapping"] += 1
         process.wait()
 
@@ -214,7 +220,7 @@ def test_scratch_folders_of_killed_builds_are_removed_and_nothing_else(tmp_path:
     (tmp_path / ".out.old-7").write_bytes(b"a file, not a scratch folder")
     write.write_site({"index.html": b"new"}, output)
     assert (output / "index.html").read_bytes() == b"new"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*kept, ".out.old-7", "out"])
+    assert beside(output) == sorted([*kept, ".out.old-7"])
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="flock")

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""The build engine kept warm, as the preview keeps it: one-file edits timed in one process.
+
+usage: .venv/bin/python benchmarks/warm_edits.py CONTENT OUTPUT EDITS
+
+Builds CONTENT once with a memo (koosloome_site/memo.py), then EDITS times: changes one
+session title in one programme file (a different file each time, as an editor moves on) and
+builds again with the same memo into the same output folder. Prints one JSON line: the first
+build's seconds and each edit's build seconds and files written. bench_engine.py runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from koosloome_site import pipeline
+from koosloome_site.memo import BuildMemo
+
+NOW = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
+
+
+def main() -> int:
+    content, output, edits = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+    memo = BuildMemo()
+    started = time.perf_counter()
+    pipeline.build(content, output, now=NOW, memo=memo, trusted_output=True, search_index=False)
+    first = time.perf_counter() - started
+    files = sorted((content / "programmes").glob("*.yaml"))
+    times: list[float] = []
+    written: list[int] = []
+    originals: dict[Path, str] = {}
+    for i in range(edits):
+        path = files[(i * 7919) % len(files)]
+        text = originals.setdefault(path, path.read_text("utf-8"))
+        path.write_text(text.replace("  title: ", f"  title: Muudetud {i} ", 1), "utf-8")
+        started = time.perf_counter()
+        report = pipeline.build(
+            content, output, now=NOW, memo=memo, trusted_output=True, search_index=False
+        )
+        times.append(time.perf_counter() - started)
+        written.append(report.written)
+    for path, text in originals.items():
+        path.write_text(text, "utf-8")
+    print(json.dumps({"first": first, "edits": times, "written": written}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

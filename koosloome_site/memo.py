@@ -1,0 +1,124 @@
+"""What one build hands to the next: results reused when made from the very same inputs.
+
+The preview keeps a `BuildMemo` in memory across rebuilds; the command line keeps the loaded
+content in the output's state folder (see pipeline.py). Keys are of two kinds: objects,
+usually the very same ones as last time (the loader hands out the same object for a file
+that did not change, and tuples compare items by identity first, so checking them costs
+nothing), and plain values. Each build starts a new generation, so results that the
+last build did not ask for (a deleted programme's page) are dropped. Reusing a result never
+changes the output: tests/test_incremental.py compares memoised, cached and clean builds.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Memo(Generic[T]):
+    def __init__(self) -> None:
+        self._last: dict[Hashable, tuple[tuple[object, ...], object, T]] = {}
+        self._next: dict[Hashable, tuple[tuple[object, ...], object, T]] = {}
+        self.hits = self.misses = 0
+
+    def get(
+        self, name: Hashable, objects: tuple[object, ...], values: object, make: Callable[[], T]
+    ) -> T:
+        """The result stored under `name` if it was made from `objects` (the same ones) and
+        `values` (equal ones); otherwise `make()`, stored for the next build."""
+        last = self._last.get(name)
+        # Tuples compare their items by identity first: the very same objects cost nothing,
+        # and copies (from a child process or the cache) are compared field by field.
+        if last is not None and last[0] == objects and last[1] == values:
+            self.hits += 1
+            result = last[2]
+        else:
+            self.misses += 1
+            result = make()
+        self._next[name] = (objects, values, result)
+        return result
+
+    def __len__(self) -> int:
+        """How many results the last build left."""
+        return len(self._last)
+
+    def made(self) -> dict[Hashable, tuple[tuple[object, ...], object, T]]:
+        """What this build has asked for so far, to hand to `adopt` in another process."""
+        return self._next
+
+    def adopt(
+        self,
+        made: dict[Hashable, tuple[tuple[object, ...], object, T]],
+        same: Callable[[object], object],
+    ) -> None:
+        """Take results made in another process (a forked child, whose objects came back as
+        copies): `same` maps each copy to this process's object, so that identity holds."""
+        for name, (objects, values, result) in made.items():
+            self._next[name] = (tuple(same(o) for o in objects), values, result)
+
+    def next_build(self) -> None:
+        """Keep what this build used, forget the rest."""
+        self._last, self._next = self._next, {}
+        self.hits = self.misses = 0
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled after a build: what it used
+        return {"_last": self._last}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._last, self._next = state["_last"], {}
+        self.hits = self.misses = 0
+
+
+@dataclass
+class BuildMemo:
+    """One memo per stage that can reuse work."""
+
+    loaded: Memo[Any] = field(default_factory=Memo)  # validate: each file's entity and problems
+    git: Memo[Any] = field(default_factory=Memo)  # history and revisions: git's answers
+    revisions: Memo[Any] = field(default_factory=Memo)  # each programme's session revisions
+    pages: Memo[Any] = field(default_factory=Memo)  # pages: each programme's page and card
+    rendered: Memo[Any] = field(default_factory=Memo)  # render: each page's HTML
+    events: Memo[Any] = field(default_factory=Memo)  # feeds: each programme's events
+    links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
+    digests: Memo[Any] = field(default_factory=Memo)  # write: each file's digest
+    site: Memo[Any] = field(default_factory=Memo)  # what is made from many pages: search, ...
+
+    def next_build(self) -> None:
+        for memo in vars(self).values():
+            memo.next_build()
+
+
+CACHE = "memo.pickle"
+# Kept on disk between command-line builds: what is quicker to read back than to make again.
+# The rest (pages, HTML, events) would take longer to unpickle than to make.
+_ON_DISK = ("loaded", "git")
+
+
+def load(folder: Path, code: object) -> BuildMemo:
+    """The memo a command-line build of this very `code` (a fingerprint of the program's
+    files: the model's classes are pickled) left in `folder`, or an empty one. Reading it
+    can only fail into doing the work again."""
+    memo = BuildMemo()
+    try:
+        with (folder / CACHE).open("rb") as file:
+            kept = pickle.load(file)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
+        return memo
+    if isinstance(kept, dict) and kept.get("code") == code:
+        for name in _ON_DISK:
+            if isinstance(kept.get(name), Memo):
+                setattr(memo, name, kept[name])
+    return memo
+
+
+def save(memo: BuildMemo, folder: Path, code: object) -> None:
+    kept = {"code": code} | {name: getattr(memo, name) for name in _ON_DISK}
+    scratch = folder / f"{CACHE}.{os.getpid()}"
+    scratch.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+    scratch.replace(folder / CACHE)

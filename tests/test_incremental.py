@@ -1,0 +1,174 @@
+"""Every way of building gives the same files as a clean serial build.
+
+A content folder in git (the rich fixture site plus copies of one programme, enough sessions
+for the calendars to be made on the second core) goes through a series of edits an editor
+makes: a session retitled, a programme deleted, a programme file renamed, a topic added and
+used, a commit, a template changed, nothing changed, and time moving past a session's end.
+After each step the site is built
+
+- clean and serial: a new output folder, no memo, everything in this process (the reference);
+- clean and parallel: a new output folder, the calendars made in a forked child;
+- incrementally in this process, as the preview does: one output folder and one memo kept
+  across all the steps;
+- by `build.py` as an editor runs it: one output folder across the steps, with its state
+  folder (spare tree, cached content, up-to-date record), run twice, the second time finding
+  nothing to do;
+
+and every output folder's SHA-256 manifest must equal the reference's. Files of deleted or
+renamed sources must be gone from the incremental outputs, which the manifests show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from koosloome_site import background, pipeline
+from koosloome_site.memo import BuildMemo
+from tests.conftest import ROOT, build_py, git
+
+RICH = ROOT / "tests" / "rich_site" / "content"
+NOW = dt.datetime.fromisoformat("2027-01-14T18:00:00+02:00")  # an info day, 17.00-18.30
+COPIES = 30  # of one programme: 30 x 13 sessions, over pipeline.PARALLEL_FROM_SESSIONS
+WHEN = "2026-11-01T10:00:00+02:00"
+
+
+def manifest(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def make_content(root: Path) -> Path:
+    content = root / "content"
+    shutil.copytree(RICH, content)
+    programme = (content / "programmes" / "rannakulade-labor-2027.yaml").read_text("utf-8")
+    for n in range(COPIES):
+        (content / "programmes" / f"koopia-{n:02d}.yaml").write_text(
+            programme.replace("Rannakülade labor 2027", f"Koopia {n}", 1), "utf-8"
+        )
+    git(content, "init", "-q", when=WHEN)
+    git(content, "add", "-A", when=WHEN)
+    git(content, "commit", "-qm", "algus", when=WHEN)
+    return content
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+Step = Callable[[Path, Path], None]  # (content, templates)
+
+
+def retitle_session(content: Path, templates: Path) -> None:
+    edit(content / "programmes" / "koopia-03.yaml", "Toetuse taotlused", "Toetuste taotlused")
+
+
+def delete_programme(content: Path, templates: Path) -> None:
+    (content / "programmes" / "koopia-07.yaml").unlink()
+
+
+def rename_programme(content: Path, templates: Path) -> None:
+    (content / "programmes" / "koopia-08.yaml").rename(content / "programmes" / "uus-nimi.yaml")
+
+
+def add_topic(content: Path, templates: Path) -> None:
+    (content / "topics" / "uus-teema.yaml").write_text("title: Uus teema\n", "utf-8")
+    edit(content / "programmes" / "koopia-04.yaml", "topics:\n", "topics:\n  - uus-teema\n")
+
+
+def commit(content: Path, templates: Path) -> None:
+    git(content, "add", "-A", when="2026-11-20T10:00:00+02:00")
+    git(content, "commit", "-qm", "muudatused", when="2026-11-20T10:00:00+02:00")
+
+
+def change_template(content: Path, templates: Path) -> None:
+    edit(templates / "base.html", "</footer>", "<!-- uus --></footer>")
+
+
+def nothing(content: Path, templates: Path) -> None:
+    pass
+
+
+LATER = dt.datetime.fromisoformat("2027-01-14T19:00:00+02:00")  # it has ended, same day
+STEPS: list[tuple[str, Step, dt.datetime]] = [
+    ("initial", nothing, NOW),
+    ("retitle a session", retitle_session, NOW),
+    ("delete a programme", delete_programme, NOW),
+    ("rename a programme file", rename_programme, NOW),
+    ("add and use a topic", add_topic, NOW),
+    ("commit", commit, NOW),
+    ("nothing", nothing, NOW),
+    ("time passes a session's end", nothing, LATER),
+    ("change a template", change_template, LATER),  # last: build.py uses the project's
+]
+
+
+def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = make_content(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    forked: list[bool] = []
+    real_start = background.start
+
+    def spy(work: Callable[[], object], worth_it: bool) -> Callable[[], object]:
+        result = real_start(work, worth_it)
+        forked.append(result is not work)
+        return result
+
+    monkeypatch.setattr(background, "start", spy)
+    memo = BuildMemo()
+    warm, cli = tmp_path / "warm" / "out", tmp_path / "cli" / "out"
+    for number, (name, step, now) in enumerate(STEPS):
+        step(content, templates)
+
+        def clean(
+            parallel: bool, number: int = number, now: dt.datetime = now, name: str = name
+        ) -> dict[str, str]:
+            out = tmp_path / f"clean-{number}-{parallel}" / "out"
+            sessions = 0 if parallel else 10**9
+            monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", sessions)
+            forked.clear()
+            pipeline.build(content, out, now=now, templates_dir=templates)
+            assert forked == [parallel], f"{name}: parallel={parallel} but forked={forked}"
+            found = manifest(out)
+            shutil.rmtree(out.parent)
+            return found
+
+        reference = clean(parallel=False)
+        assert clean(parallel=True) == reference, f"{name}: the parallel build differs"
+
+        monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", 300)
+        pipeline.build(content, warm, now=now, templates_dir=templates, memo=memo)
+        assert manifest(warm) == reference, f"{name}: the incremental build differs"
+
+        if step is change_template:
+            continue  # build.py builds with the project's templates
+        options = ["--content", str(content), "--output", str(cli), "--now", now.isoformat()]
+        first = build_py(*options, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        if name == "nothing":
+            assert "Muudatusi pole" in first.stdout, f"{name}: build.py built again"
+        else:
+            assert "Valmis" in first.stdout, f"{name}: build.py found nothing to do"
+        assert manifest(cli) == reference, f"{name}: build.py's build differs"
+        again = build_py(*options, cwd=tmp_path)
+        assert again.returncode == 0 and "Muudatusi pole" in again.stdout, again.stdout
+        assert manifest(cli) == reference, f"{name}: the no-op build changed something"
+
+    for site in (warm, cli):
+        files = manifest(site)
+        assert not any(path.startswith("programmid/koopia-07/") for path in files)
+        assert not any(path.startswith("programmid/koopia-08/") for path in files)
+        assert "programmid/uus-nimi/index.html" in files
