@@ -86,12 +86,13 @@ class BuildMemo:
     rendered: Memo[Any] = field(default_factory=Memo)  # render: each page's HTML
     events: Memo[Any] = field(default_factory=Memo)  # feeds: each programme's events
     links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
-    digests: Memo[Any] = field(default_factory=Memo)  # write: each file's digest
+    digests: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # write.write_site
     site: Memo[Any] = field(default_factory=Memo)  # what is made from many pages: search, ...
 
     def next_build(self) -> None:
         for memo in vars(self).values():
-            memo.next_build()
+            if isinstance(memo, Memo):
+                memo.next_build()
 
 
 CACHE = "memo.pickle"

@@ -452,18 +452,23 @@ def accessibility_statement(content: Content) -> dict[str, Any]:
     }
 
 
-def true_until(content: Content, now: dt.datetime) -> dt.datetime:
+def true_until(content: Content, now: dt.datetime, memo: Memo[Any] | None = None) -> dt.datetime:
     """Until when pages made at `now` stay true: what they say about time changes at the next
     midnight (days left, states, publish dates) or when a session ends ("past", registration)."""
+    memo = Memo() if memo is None else memo
     wall_clock = now.replace(tzinfo=None)
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
-    ends = (
-        end
-        for programme in content.programmes
-        for session in programme.sessions
-        if (end := _session_end(session)) is not None and wall_clock < end < midnight
-    )
-    return min(ends, default=midnight).replace(tzinfo=now.tzinfo)
+    soonest = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    for programme in content.programmes:
+        ends = memo.get(("ends", programme.slug), (programme,), None, partial(_ends, programme))
+        later = bisect.bisect_right(ends, wall_clock)
+        if later < len(ends) and ends[later] < soonest:
+            soonest = ends[later]
+    return soonest.replace(tzinfo=now.tzinfo)
+
+
+def _ends(programme: Programme) -> list[dt.datetime]:
+    """When the programme's sessions end (local wall clock), sorted."""
+    return sorted(e for s in programme.sessions if (e := _session_end(s)) is not None)
 
 
 def plan(
@@ -501,12 +506,7 @@ def plan(
     def status(programme: Programme) -> tuple[dt.date, int]:
         """All that a programme's page takes from `now`: the day, and how many of its
         sessions have ended (the ends sorted once per programme)."""
-        ends = memo.get(
-            ("ends", programme.slug),
-            (programme,),
-            None,
-            lambda: sorted(e for s in programme.sessions if (e := _session_end(s)) is not None),
-        )
+        ends = memo.get(("ends", programme.slug), (programme,), None, partial(_ends, programme))
         return today, bisect.bisect_right(ends, wall_clock)
 
     wall_clock = now.replace(tzinfo=None)
@@ -609,8 +609,32 @@ def plan(
             (config.source,),
         )
     )
-    pages.append(Page(urls.OVERVIEW, "overview.html", overview(content, now), tuple(everything)))
-    pages[-1].context["updated"] = updated(everything)
+    # One page per month, so that a big site's overview stays small and an edit redoes a
+    # month, not the whole calendar.
+    entries = [
+        memo.get(("overview", p.slug), (p,), today, partial(overview_entries, p, today))
+        for p in sorted(programmes, key=lambda p: (p.start.first_day, p.slug))
+    ]
+    months, undated = overview(entries)
+    index = {
+        "months": [
+            (
+                heading,
+                urls.overview_month(*month),
+                len(listed),
+                sum(len(e.sessions) for e in listed),
+            )
+            for month, heading, listed in months
+        ],
+        "undated": undated,
+        "updated": updated(everything),
+    }
+    pages.append(Page(urls.OVERVIEW, "overview.html", index, tuple(everything)))
+    for month, heading, entries_of_month in months:
+        context = {"heading": heading, "entries": entries_of_month, "updated": updated(everything)}
+        pages.append(
+            Page(urls.overview_month(*month), "overview_month.html", context, tuple(everything))
+        )
     pages.append(Page(urls.SEARCH, "search.html", {"updated": updated([config.source])}, ()))
     # Statuses ("Tulemas", days left) are as of the build; freshness.js updates them later.
     for page in pages:
@@ -633,39 +657,45 @@ class OverviewEntry:
     sessions: list[tuple[str, str, str]]  # (<time datetime>, when, what), in date order
 
 
-def overview(content: Content, now: dt.datetime) -> dict[str, Any]:
-    """ "Mis toimub millal": from this month on, each month's programmes and their sessions;
-    then the sessions of programmes not over yet whose time is still to be announced."""
-    today = now.date()
-    months: dict[tuple[int, int], dict[str, OverviewEntry]] = {}
-    undated: dict[str, OverviewEntry] = {}
-    for programme in sorted(content.programmes, key=lambda p: (p.start.first_day, p.slug)):
-        state = programme_state(programme, today)
-        for session in sorted(programme.sessions, key=_sort_key):
-            if session.date is None:
-                if state == "past":
-                    continue
-                group = undated
-            else:
-                month = (session.date.year, session.date.month)
-                if month < (today.year, today.month):
-                    continue
-                group = months.setdefault(month, {})
-            entry = group.setdefault(
-                programme.slug,
-                OverviewEntry(
-                    programme.title, urls.programme(programme.slug), STATE_LABELS[state], []
-                ),
-            )
-            what = session.title or SESSION_KINDS[session.kind]
-            if session.status != "scheduled":
-                what += f" ({SESSION_STATUSES[session.status].lower()})"
-            when, stamp = session_when(session)
-            entry.sessions.append((stamp, when, what))
-    return {
-        "months": [
-            (f"{month_name(m).capitalize()} {y}", f"kuu-{y}-{m:02d}", list(entries.values()))
-            for (y, m), entries in sorted(months.items())
-        ],
-        "undated": list(undated.values()),
-    }
+def overview_entries(
+    programme: Programme, today: dt.date
+) -> list[tuple[tuple[int, int] | None, OverviewEntry]]:
+    """A programme's part of "Mis toimub millal": an entry for each month from this one on
+    that has its sessions (None: the sessions whose time is still to be announced)."""
+    state = programme_state(programme, today)
+    found: dict[tuple[int, int] | None, OverviewEntry] = {}
+    for session in sorted(programme.sessions, key=_sort_key):
+        if session.date is None:
+            if state == "past":
+                continue
+            month = None
+        else:
+            month = (session.date.year, session.date.month)
+            if month < (today.year, today.month):
+                continue
+        entry = found.setdefault(
+            month,
+            OverviewEntry(programme.title, urls.programme(programme.slug), STATE_LABELS[state], []),
+        )
+        what = session.title or SESSION_KINDS[session.kind]
+        if session.status != "scheduled":
+            what += f" ({SESSION_STATUSES[session.status].lower()})"
+        when, stamp = session_when(session)
+        entry.sessions.append((stamp, when, what))
+    return list(found.items())
+
+
+def overview(
+    entries: list[list[tuple[tuple[int, int] | None, OverviewEntry]]],
+) -> tuple[list[tuple[tuple[int, int], str, list[OverviewEntry]]], list[OverviewEntry]]:
+    """The programmes' entries (in programme order) by month: [(month, heading, entries)]
+    from this month on, and the entries without a date."""
+    months: dict[tuple[int, int], list[OverviewEntry]] = {}
+    undated: list[OverviewEntry] = []
+    for programme_entries in entries:
+        for month, entry in programme_entries:
+            (undated if month is None else months.setdefault(month, [])).append(entry)
+    return [
+        ((y, m), f"{month_name(m).capitalize()} {y}", listed)
+        for (y, m), listed in sorted(months.items())
+    ], undated

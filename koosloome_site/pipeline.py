@@ -6,12 +6,14 @@ Nothing is written until every stage before writing has succeeded.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from . import (
@@ -53,6 +55,29 @@ def check(content_dir: Path) -> Content:
     return load_content(content_dir)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _without_garbage_collector(function: Callable[P, R]) -> Callable[P, R]:
+    """A build makes millions of objects and frees them by reference counting; the cyclic
+    collector's full passes over what the preview's memo keeps took up to 0.2 s of a 0.2 s
+    rebuild on a big site, so it is paused while a build runs."""
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    return paused
+
+
+@_without_garbage_collector
 def build(
     content_dir: Path,
     output_dir: Path,
@@ -89,7 +114,7 @@ def build(
     # From here on only what is public at `now`: drafts and programmes before their publish
     # date are in no page, list, feed or sitemap (publish.py).
     content = published(content, now, include_drafts=drafts)
-    report.now, report.true_until = now, pages.true_until(content, now)
+    report.now, report.true_until = now, pages.true_until(content, now, memo.pages)
     lap("load")
 
     sources = [

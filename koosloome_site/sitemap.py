@@ -3,7 +3,7 @@ robots.txt, which allows everything and names the sitemap."""
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from . import urls
 from .pages import Page
@@ -12,15 +12,17 @@ NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def sitemap(pages: list[Page], base_url: str) -> bytes:
-    root = ElementTree.Element("urlset", xmlns=NAMESPACE)
-    for page in pages:
-        if page.path == urls.NOT_FOUND:
-            continue
-        entry = ElementTree.SubElement(root, "url")
-        ElementTree.SubElement(entry, "loc").text = base_url + page.path
-        ElementTree.SubElement(entry, "lastmod").text = page.context["updated"]["iso"]
-    ElementTree.indent(root)
-    return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+    """Written as text: ElementTree took a tenth of a preview rebuild on a big site."""
+    entries = "".join(
+        f"  <url>\n    <loc>{escape(base_url + page.path)}</loc>\n"
+        f"    <lastmod>{page.context['updated']['iso']}</lastmod>\n  </url>\n"
+        for page in pages
+        if page.path != urls.NOT_FOUND
+    )
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{NAMESPACE}\">\n"
+        f"{entries}</urlset>\n"
+    ).encode()
 
 
 def robots(base_url: str) -> bytes:

@@ -33,6 +33,10 @@ def programme_timeline(slug: str) -> str:
     return f"programmid/{slug}/ajajoon.svg"
 
 
+def overview_month(year: int, month: int) -> str:
+    return f"{OVERVIEW}{year}-{month:02d}/"
+
+
 def topic(slug: str) -> str:
     return f"teemad/{slug}/"
 

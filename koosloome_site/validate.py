@@ -15,6 +15,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -134,40 +135,50 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     again: its entity (the very same object), problems and references are reused."""
     reader = _Reader()
     files = _discover(reader, root)
-    config = _site_config(reader, root / "site.yaml") if root.is_dir() else None
     cwd = str(Path.cwd())  # problems name files relative to it
+
+    def remembered(path: Path, kind: str, load: Callable[[], T | None]) -> T | None:
+        """`load()`, or with a memo, what it gave (and reported) when the file was as now."""
+        if memo is None:
+            return load()
+
+        def recorded() -> tuple[T | None, list[Diagnostic], list[Reference]]:
+            problems, references = len(reader.problems.items), len(reader.references)
+            entity = load()
+            return entity, reader.problems.items[problems:], reader.references[references:]
+
+        try:
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        except OSError:
+            signature = None
+        before = len(reader.problems.items), len(reader.references)
+        found: tuple[T | None, list[Diagnostic], list[Reference]]
+        found = memo.get((kind, str(path), cwd), (), signature, recorded)
+        entity, problems, references = found
+        if (len(reader.problems.items), len(reader.references)) == before:  # reused
+            reader.problems.items.extend(problems)
+            reader.references.extend(references)
+        return entity
+
+    site = root / "site.yaml"
+    config = (
+        remembered(site, "site", partial(_site_config, reader, site)) if root.is_dir() else None
+    )
 
     def load_all(folder: str, build: Callable[[_Reader, Fields, str, Path], T]) -> dict[str, T]:
         entities: dict[str, T] = {}
         for path in files[folder]:
 
-            def load(path: Path = path) -> tuple[T | None, list[Diagnostic], list[Reference]]:
-                problems, references = len(reader.problems.items), len(reader.references)
+            def load(path: Path = path) -> T | None:
                 node = reader.parse_file(path)
-                entity = None
-                if node is not None:
-                    fields = Fields(reader.problems, node, "", KINDS[folder])
-                    entity = build(reader, fields, path.stem, path)
-                return (
-                    entity,
-                    reader.problems.items[problems:],
-                    reader.references[references:],
+                if node is None:
+                    return None
+                return build(
+                    reader, Fields(reader.problems, node, "", KINDS[folder]), path.stem, path
                 )
 
-            if memo is None:
-                entity, _, _ = load()
-            else:
-                try:
-                    stat = path.stat()
-                    signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-                except OSError:
-                    signature = None
-                key = (folder, str(path), signature, cwd)
-                before = len(reader.problems.items), len(reader.references)
-                entity, problems, references = memo.get(key, (), signature, load)
-                if (len(reader.problems.items), len(reader.references)) == before:  # reused
-                    reader.problems.items.extend(problems)
-                    reader.references.extend(references)
+            entity = remembered(path, folder, load)
             if entity is not None:
                 entities[path.stem] = entity
         return entities

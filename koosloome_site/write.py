@@ -46,11 +46,9 @@ import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError
-from .memo import Memo
 
 if sys.platform != "win32":
     import fcntl
@@ -146,19 +144,23 @@ def write_site(
     files: Mapping[str, bytes],
     output: Path,
     trusted: bool = False,
-    memo: Memo[bytes] | None = None,
+    digests_of: dict[str, tuple[bytes, bytes]] | None = None,
 ) -> int:
     """Make `output` hold exactly `files` ({relative posix path: bytes}), all or nothing.
     Returns how many files were written. `trusted`: nobody else changes files in the output
-    folder (the preview's own folder), so the spare is not checked against its record. With a
-    `memo`, the digest of bytes that are the very same object as last time is not computed
-    again."""
+    folder (the preview's own folder), so the spare is not checked against its record.
+    `digests_of` ({path: (bytes, digest)}) is kept by the caller from one build to the next."""
     files = merge_outputs({"": files})  # the last guard: never let one file overwrite another
     output = output.absolute()
-    memo = Memo() if memo is None else memo
-    digests = {
-        name: memo.get(name, (data,), None, partial(_digest, data)) for name, data in files.items()
-    }
+    # The digest of the very same bytes object as last time is known (the preview's memo).
+    known_digests = {} if digests_of is None else digests_of
+    digests = {}
+    for name, data in files.items():
+        last = known_digests.get(name)
+        digests[name] = last[1] if last is not None and last[0] is data else _digest(data)
+    if digests_of is not None:
+        digests_of.clear()
+        digests_of.update((name, (data, digests[name])) for name, data in files.items())
     folder = state_folder(output)
     folder.mkdir(parents=True, exist_ok=True)
     lock = _locked(folder, wait=True)

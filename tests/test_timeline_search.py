@@ -95,22 +95,26 @@ def test_month_span() -> None:
 def test_overview_lists_months_from_now_on(page_2023: Callable[[str], BeautifulSoup]) -> None:
     page = page_2023("ulevaade/")
     assert text(page.h1) == "Mis toimub millal"
-    headings = [text(h) for h in page.select("section.month > h2")]
-    assert headings[0] == "Märts 2023"
-    assert "Veebruar 2022" not in headings  # the past is on the programmes' own pages
-    assert headings[-1] == "Aeg täpsustamisel"
-    march = page.select_one("section.month")
-    assert march is not None
-    assert [text(a) for a in march.select("h3 a")] == ["Kogukonna koosloome labor"]
-    items = [text(li) for li in march.select("ul ul li")]
+    months = [text(a) for a in page.select("ul.months a")]
+    assert months[0] == "Märts 2023"
+    assert "Veebruar 2022" not in months  # the past is on the programmes' own pages
+    assert text(page.select_one("ul.months li")) == "Märts 2023 : 1 programm, 2 toimumist"
+    assert [text(h) for h in page.select("section.month > h2")] == ["Aeg täpsustamisel"]
+    nav = page.select_one('nav[aria-label="Peamenüü"] a[aria-current="page"]')
+    assert text(nav) == "Mis toimub millal"
+
+    march = page_2023("ulevaade/2023-03/")  # each month on its own page, linked from there
+    first = page.select_one("ul.months a")
+    assert first is not None and first["href"] == "/ulevaade/2023-03/"
+    assert text(march.h1) == "Märts 2023"
+    assert [text(a) for a in march.select("ul.overview h2 a")] == ["Kogukonna koosloome labor"]
+    items = [text(li) for li in march.select("ul.overview ul li")]
     assert items == [
         "neljapäev, 23. märts 2023, kell 15.00–16.30 : Infopäev",
         "enne 30. märtsi 2023 : Osalemissoovist teatamine",
     ]
-    for time in page.select("time"):
+    for time in march.select("time"):
         assert time.get("datetime")
-    nav = page.select_one('nav[aria-label="Peamenüü"] a[aria-current="page"]')
-    assert text(nav) == "Mis toimub millal"
 
 
 def test_overview_when_nothing_is_ahead(tmp_path: Path) -> None:
