@@ -46,8 +46,9 @@ def topic_feed(slug: str) -> str:
 
 
 def session_event(programme_slug: str, session_id: str) -> str:
-    """One session as its own calendar file, for "add to calendar" (not a subscription)."""
-    return f"programmid/{programme_slug}/kalender/{session_id}.ics"
+    """One session as its own calendar file, for "add to calendar" (not a subscription); beside
+    the programme's page, as its anchor is (#toimumine-<id>): no folder per programme to make."""
+    return f"programmid/{programme_slug}/toimumine-{session_id}.ics"
 
 
 def output_file(path: str) -> str:

@@ -138,7 +138,7 @@ def test_public_programme_is_everywhere_the_check_looks(tmp_path: Path) -> None:
         "index.html",
         f"{PAGE}index.html",
         f"{PAGE}kalender.ics",
-        f"{PAGE}kalender/avaloeng.ics",
+        f"{PAGE}toimumine-avaloeng.ics",
         "kalender.ics",
         "teemad/koosloome/index.html",
         "teemad/koosloome/kalender.ics",

@@ -145,7 +145,7 @@ def test_a_session_is_the_same_event_in_every_file_it_is_in(repo: Repo) -> None:
     topic_feed = next(f for f in site.glob("teemad/*/kalender.ics") if INFO_DAY in events(f))
     copies = [
         events(site / path)[INFO_DAY]
-        for path in (FEED, "kalender.ics", f"programmid/{SLUG}/kalender/infopaev.ics")
+        for path in (FEED, "kalender.ics", f"programmid/{SLUG}/toimumine-infopaev.ics")
     ] + [events(topic_feed)[INFO_DAY]]
     assert all(copy == copies[0] for copy in copies)
 

@@ -1,7 +1,7 @@
 """Path safety: no content file name or session id can put a file outside output/.
 
 A slug (a content file's name, a session id) becomes part of output paths: `programmid/<slug>/`,
-`teemad/<slug>/kalender.ics`, `programmid/<slug>/kalender/<session id>.ics`. Validation
+`teemad/<slug>/kalender.ics`, `programmid/<slug>/toimumine-<session id>.ics`. Validation
 accepts only `[a-z0-9]+(-[a-z0-9]+)*` of at most 100 characters that is not a Windows device
 name, so a slug is never `..`, never has `/`, `\\`, NUL, percent escapes, look-alike Unicode
 or capitals, and two slugs never differ only in case or Unicode form.

@@ -27,7 +27,7 @@ EPOCH = 1_700_000_000  # 2023-11-14 22:13:20 UTC, already 15 November in Tallinn
 PROGRAMME = "programmes/kogukonna-koosloome-labor-2023.yaml"
 PAGE = "programmid/kogukonna-koosloome-labor-2023/"
 FEED = "programmid/kogukonna-koosloome-labor-2023/kalender.ics"
-EVENT = "programmid/kogukonna-koosloome-labor-2023/kalender/infopaev.ics"
+EVENT = "programmid/kogukonna-koosloome-labor-2023/toimumine-infopaev.ics"
 KEPT_OUT = ("TZ", "LANG", "LANGUAGE", "LC_ALL", "PYTHONHASHSEED", "SOURCE_DATE_EPOCH", "LOCPATH")
 
 
