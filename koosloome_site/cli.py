@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import BuildError, ContentError
-from .history import build_time
+from . import uptodate
 from .messages import ENV_VAR, LANGUAGES, language, translate
 
 if TYPE_CHECKING:
@@ -116,21 +116,35 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _build(args: argparse.Namespace, now: dt.datetime | None) -> BuildReport | None:
-    """Build, unless the output already holds what the build would write (uptodate.py); the
-    loaded content is kept in the output's state folder for the next build (memo.py)."""
-    from . import uptodate, write
-
-    state = write.state_folder(args.output)
+def _inputs(args: argparse.Namespace) -> tuple[object, ...]:
     options = (args.base_url, str(args.output.resolve()), args.search)
-    found = uptodate.inputs(args.content, TEMPLATES, options)
-    if now is not None and uptodate.up_to_date(args.output, state, found, now):
-        return None
+    return uptodate.inputs(args.content, TEMPLATES, options)
+
+
+def _up_to_date(args: argparse.Namespace, found: tuple[object, ...]) -> bool:
+    """Whether the output already holds what this build would write (uptodate.py), answered
+    before anything heavy is imported. Any doubt (an odd SOURCE_DATE_EPOCH) means build."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if args.now is not None:
+        now = args.now
+    elif epoch:
+        if not epoch.isdigit():
+            return False  # the build explains what is wrong with it
+        now = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    else:
+        now = dt.datetime.now(dt.UTC)
+    return uptodate.up_to_date(args.output, uptodate.state_folder(args.output), found, now)
+
+
+def _build(
+    args: argparse.Namespace, now: dt.datetime | None, found: tuple[object, ...]
+) -> BuildReport:
+    """Build, keeping the loaded content in the output's state folder for the next build
+    (memo.py) and the record of what the build was made from (uptodate.py)."""
     from . import memo
     from .pipeline import build
 
-    if now is None and uptodate.up_to_date(args.output, state, found, dt.datetime.now(dt.UTC)):
-        return None
+    state = uptodate.state_folder(args.output)
     code = found[2]  # the program's own files
     kept = memo.load(state, code)
     report = build(
@@ -153,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     lang = language(args.lang)
     if args.command == "new" or args.new:
         return _new(args.command, args.new, args.content, lang)
+    found = _inputs(args) if args.command == "build" else ()
+    if found and _up_to_date(args, found):
+        print(f"Muudatusi pole: {args.output} on ajakohane.")
+        return 0
+    from .errors import BuildError, ContentError
+    from .history import build_time
+
     try:
         if args.command == "check":
             from .pipeline import check
@@ -178,10 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 return 2
             return 0
-        report = _build(args, now)
-        if report is None:
-            print(f"Muudatusi pole: {args.output} on ajakohane.")
-            return 0
+        report = _build(args, now, found)
     except ContentError as error:
         if args.format == "github":  # annotations on the changed lines of a pull request
             print(error.github(lang))

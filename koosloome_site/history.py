@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import BuildError
 from .memo import Memo
+from .uptodate import head_key
 
 
 def source_date_epoch() -> int | None:
@@ -81,38 +82,6 @@ def last_changed(
                 seconds = min(seconds, epoch)
             changed[path] = dt.datetime.fromtimestamp(seconds, zone)
     return changed
-
-
-def head_key(root: Path) -> tuple[str, ...] | None:
-    """Where git's HEAD is for `root`, read from the repository's own files (no process): it
-    changes with every commit, checkout, merge or reset. None outside a repository."""
-    here = root.resolve()
-    for folder in (here, *here.parents):
-        dotgit = folder / ".git"
-        if dotgit.exists():
-            break
-    else:
-        return None
-    try:
-        if dotgit.is_file():  # a worktree or submodule: "gitdir: <path>"
-            gitdir = (folder / dotgit.read_text().partition("gitdir:")[2].strip()).resolve()
-            common = gitdir / "commondir"
-            common = (gitdir / common.read_text().strip()).resolve() if common.exists() else gitdir
-        else:
-            gitdir = common = dotgit
-        head = (gitdir / "HEAD").read_text().strip()
-        target = ""
-        if head.startswith("ref: "):
-            name = head.removeprefix("ref: ")
-            ref = common / name
-            if ref.exists():
-                target = ref.read_text().strip()
-            else:
-                packed = (common / "packed-refs").read_text()
-                target = next((line for line in packed.splitlines() if line.endswith(name)), "")
-    except OSError:
-        return None
-    return str(gitdir), head, target
 
 
 def _is_clean(blobs: dict[Path, str], path: Path) -> bool:

@@ -33,9 +33,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .history import head_key
 from .memo import Memo
 from .model import Programme
+from .uptodate import head_key
 from .yamlsrc import Mapping, Node, Scalar, parse
 
 

@@ -8,8 +8,8 @@ or the next end of a session, whichever is first). The next build with the same 
 "now" inside that window has nothing to do, and says so after reading a few thousand file
 times: no YAML, templates or git. Anything else, or any doubt, builds.
 
-This module imports only the standard library (and history.head_key), so that the answer
-comes before the build's heavy imports.
+This module imports only a few standard modules, so that the answer comes before the build's
+heavy imports (a no-op build takes about as long as Python's own start-up).
 """
 
 from __future__ import annotations
@@ -17,21 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
-
-from .history import head_key
 
 PACKAGE = Path(__file__).resolve().parent
 RECORD = "inputs.pickle"
 
 
-@dataclass(frozen=True)
-class Record:
-    inputs: tuple[object, ...]
-    output: tuple[int, int]  # device and inode of the output folder it wrote
-    valid_from: dt.datetime
-    valid_until: dt.datetime
+def state_folder(output: Path) -> Path:
+    """Beside the output folder: its spare tree, its record and the cache (write.py)."""
+    return output.absolute().with_name(f".{output.name}.koosloome")
 
 
 def inputs(content: Path, templates: Path, options: tuple[object, ...]) -> tuple[object, ...]:
@@ -54,11 +48,12 @@ def up_to_date(output: Path, state: Path, found: tuple[object, ...], now: dt.dat
         here = output.lstat()
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
         return False
+    # {"inputs", "output": (device, inode) of the folder it wrote, "from", "until"}
     return (
-        isinstance(record, Record)
-        and record.inputs == found
-        and record.output == (here.st_dev, here.st_ino)
-        and record.valid_from <= now < record.valid_until
+        isinstance(record, dict)
+        and record.get("inputs") == found
+        and record.get("output") == (here.st_dev, here.st_ino)
+        and record["from"] <= now < record["until"]
     )
 
 
@@ -66,10 +61,42 @@ def remember(
     output: Path, state: Path, found: tuple[object, ...], now: dt.datetime, until: dt.datetime
 ) -> None:
     here = output.lstat()
-    record = Record(found, (here.st_dev, here.st_ino), now, until)
+    record = {"inputs": found, "output": (here.st_dev, here.st_ino), "from": now, "until": until}
     scratch = state / f"{RECORD}.{os.getpid()}"
     scratch.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
     scratch.replace(state / RECORD)
+
+
+def head_key(root: Path) -> tuple[str, ...] | None:
+    """Where git's HEAD is for `root`, read from the repository's own files (no process): it
+    changes with every commit, checkout, merge or reset. None outside a repository."""
+    here = root.resolve()
+    for folder in (here, *here.parents):
+        dotgit = folder / ".git"
+        if dotgit.exists():
+            break
+    else:
+        return None
+    try:
+        if dotgit.is_file():  # a worktree or submodule: "gitdir: <path>"
+            gitdir = (folder / dotgit.read_text().partition("gitdir:")[2].strip()).resolve()
+            common = gitdir / "commondir"
+            common = (gitdir / common.read_text().strip()).resolve() if common.exists() else gitdir
+        else:
+            gitdir = common = dotgit
+        head = (gitdir / "HEAD").read_text().strip()
+        target = ""
+        if head.startswith("ref: "):
+            name = head.removeprefix("ref: ")
+            ref = common / name
+            if ref.exists():
+                target = ref.read_text().strip()
+            else:
+                packed = (common / "packed-refs").read_text()
+                target = next((line for line in packed.splitlines() if line.endswith(name)), "")
+    except OSError:
+        return None
+    return str(gitdir), head, target
 
 
 def _files(folder: Path) -> tuple[tuple[str, int, int, int, int], ...]:

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError
+from .uptodate import state_folder
 
 if sys.platform != "win32":
     import fcntl
@@ -134,10 +135,6 @@ class _Tree:
 class _State:
     live: _Tree | None = None  # the output folder
     spare: _Tree | None = None  # the state folder's spare/, one build behind
-
-
-def state_folder(output: Path) -> Path:
-    return output.absolute().with_name(f".{output.name}.koosloome")
 
 
 def write_site(

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from koosloome_site import write
+from koosloome_site import uptodate, write
 from koosloome_site.errors import BuildError
 from koosloome_site.pipeline import build
 from tests.conftest import CONTENT, ROOT
@@ -81,14 +81,14 @@ def command(content: Path, output: Path) -> list[str]:
 
 def beside(output: Path) -> list[str]:
     """What lies beside the output folder, but for its state folder (spare tree and record)."""
-    ours = {output.name, write.state_folder(output).name}
+    ours = {output.name, uptodate.state_folder(output).name}
     return sorted(entry.name for entry in output.parent.iterdir() if entry.name not in ours)
 
 
 def scratch_of(output: Path, pid: int) -> bool:
     """Whether the build with this process id has begun writing (its mark is in the state
     folder from before it changes the spare tree until the trees are exchanged)."""
-    return (write.state_folder(output) / f"writing-{pid}").exists()
+    return (uptodate.state_folder(output) / f"writing-{pid}").exists()
 
 
 def exited_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
