@@ -5,15 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from bs4 import BeautifulSoup, Tag
 
 from koosloome_site.pipeline import build
+
+if TYPE_CHECKING:
+    from koosloome_site.serve import Preview
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -77,3 +82,16 @@ def site_2023(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def page_2023(site_2023: Path) -> Callable[[str], BeautifulSoup]:
     return lambda path: read_page(site_2023, path)
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Preview]:
+    """The live preview of a copy of the real content, on a free port."""
+    from koosloome_site.serve import Preview  # watchdog: only for the tests that need it
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    running = Preview(content, port=0)
+    running.start()
+    yield running
+    running.stop()

@@ -11,10 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from koosloome_site.pipeline import build
 from koosloome_site.serve import RELOAD_PATH, VERSION_PATH, WAIT_PATH, Preview
@@ -30,16 +27,6 @@ def fetch(url: str) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
-
-
-@pytest.fixture
-def preview(tmp_path: Path) -> Iterator[Preview]:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    running = Preview(content, port=0)
-    running.start()
-    yield running
-    running.stop()
 
 
 def wait_for_rebuild(preview: Preview, seen: str) -> None:

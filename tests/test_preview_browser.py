@@ -5,30 +5,16 @@ YAML is broken, and comes back when it is fixed, without a restart."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from koosloome_site.serve import Preview
-from tests.conftest import CONTENT
 from tests.tools import BROWSER_DIR, require_tools
 
 pytestmark = pytest.mark.browser
 
 PROGRAMME = "programmes/kogukonna-koosloome-labor-2023.yaml"
-
-
-@pytest.fixture
-def preview(tmp_path: Path) -> Iterator[Preview]:
-    content = tmp_path / "content"
-    shutil.copytree(CONTENT, content)
-    running = Preview(content, port=0)
-    running.start()
-    yield running
-    running.stop()
 
 
 def test_open_page_follows_saves_errors_and_the_fix(preview: Preview) -> None:
