@@ -12,12 +12,14 @@ clock: an unchanged site gives a byte-identical feed.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from . import urls
-from .model import Content
+from .memo import Memo
+from .model import Content, Programme, Topic
 from .pages import Page
 
 NAMESPACE = "http://www.w3.org/2005/Atom"
@@ -28,7 +30,15 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def feed(content: Content, pages: list[Page], changed: dict[Path, dt.datetime]) -> bytes:
+def feed(
+    content: Content,
+    pages: list[Page],
+    changed: dict[Path, dt.datetime],
+    memo: Memo[str] | None = None,
+) -> bytes:
+    """The feed; with a `memo`, each entry is serialised again only when its programme, its
+    topics or its dates changed (a big site's feed is a few thousand entries)."""
+    memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
     zone = ZoneInfo(config.timezone)
@@ -66,18 +76,41 @@ def feed(content: Content, pages: list[Page], changed: dict[Path, dt.datetime]) 
     ElementTree.SubElement(author, "uri").text = (
         publisher.url if publisher and publisher.url else base
     )
-
-    for updated, _, programme, path, published in entries:
-        entry = ElementTree.SubElement(root, "entry")
-        ElementTree.SubElement(entry, "id").text = base + path
-        ElementTree.SubElement(entry, "title").text = programme.title
-        ElementTree.SubElement(entry, "updated").text = _stamp(updated)
-        if published:
-            ElementTree.SubElement(entry, "published").text = _stamp(published)
-        ElementTree.SubElement(entry, "link", rel="alternate", type="text/html", href=base + path)
-        ElementTree.SubElement(entry, "summary").text = programme.summary
-        for slug in programme.topics:
-            topic = content.topics[slug]
-            ElementTree.SubElement(entry, "category", term=slug, label=topic.title)
     ElementTree.indent(root)
-    return bytes(ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+    head = ElementTree.tostring(root, encoding="unicode")
+    head = head.removesuffix("</feed>").rstrip("\n") + "\n"  # entries follow, indented
+    parts = ["<?xml version='1.0' encoding='utf-8'?>\n", head]
+    for updated, _, programme, path, published in entries:
+        topics = tuple(content.topics[slug] for slug in programme.topics)
+        parts.append(
+            memo.get(
+                ("atom", programme.slug),
+                (programme, *topics),
+                (base, updated, published),
+                partial(_entry, base + path, programme, topics, updated, published),
+            )
+        )
+    parts.append("</feed>\n")
+    return "".join(parts).encode()
+
+
+def _entry(
+    address: str,
+    programme: Programme,
+    topics: tuple[Topic, ...],
+    updated: dt.datetime,
+    published: dt.datetime | None,
+) -> str:
+    """One programme's <entry>, indented as a child of <feed>."""
+    entry = ElementTree.Element("entry")
+    ElementTree.SubElement(entry, "id").text = address
+    ElementTree.SubElement(entry, "title").text = programme.title
+    ElementTree.SubElement(entry, "updated").text = _stamp(updated)
+    if published:
+        ElementTree.SubElement(entry, "published").text = _stamp(published)
+    ElementTree.SubElement(entry, "link", rel="alternate", type="text/html", href=address)
+    ElementTree.SubElement(entry, "summary").text = programme.summary
+    for topic in topics:
+        ElementTree.SubElement(entry, "category", term=topic.slug, label=topic.title)
+    ElementTree.indent(entry, level=1)
+    return f"  {ElementTree.tostring(entry, encoding='unicode')}\n"

@@ -12,6 +12,7 @@ Google and Outlook read without guessing a time zone. Pure functions of their ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -66,6 +67,7 @@ class FeedLinks:
     office: str  # Microsoft 365
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the calendars page lists every feed, build after build
 def feed_links(base_url: str, path: str, name: str) -> FeedLinks:
     address = base_url + path
     webcal = "webcal://" + address.split("://", 1)[1]

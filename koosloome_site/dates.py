@@ -161,6 +161,7 @@ def format_deadline(day: PartialDate, bound: str) -> str:
     return f"kuni {day.day}. {_genitive(day.month)}ni {day.year}"
 
 
+@functools.lru_cache(maxsize=4096)  # every page says when it was updated and built
 def format_day(value: dt.date) -> str:
     """`25. november 2026`, for "last updated" lines."""
     return str(format_date(value, "long", locale=LOCALE))

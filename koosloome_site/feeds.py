@@ -34,7 +34,7 @@ from .calendar_links import event_times
 from .memo import Memo
 from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
 from .pages import in_calendar, session_description, session_summary, session_where
-from .revisions import Revision, SessionKey
+from .revisions import Revision, Revisions
 
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
 REFRESH = "PT6H"  # how often subscribed calendars are asked to look again (a DURATION)
@@ -62,7 +62,7 @@ class _Entry:
 
 
 def feeds(
-    content: Content, revisions: dict[SessionKey, Revision], memo: Memo[Any] | None = None
+    content: Content, revisions: Revisions, memo: Memo[Any] | None = None
 ) -> dict[str, bytes]:
     """Every calendar file of the site: {output path: bytes}. With a `memo`, a programme's
     events and files are made again only when it or its sessions' revisions changed."""
@@ -72,12 +72,11 @@ def feeds(
     files: dict[str, bytes] = {}
     by_programme: dict[str, list[_Entry]] = {}
     for programme in content.programmes:
-        sessions = [s for s in programme.sessions if in_calendar(s)]
         entries, own = memo.get(
             programme.slug,
-            (programme,),
-            (base, [revisions[programme.slug, s.id] for s in sessions]),
-            partial(_programme_files, programme, sessions, base, revisions),
+            (programme, revisions[programme.slug]),  # the same objects when unchanged
+            base,
+            partial(_programme_files, programme, base, revisions[programme.slug]),
         )
         by_programme[programme.slug] = entries
         files |= own
@@ -114,14 +113,14 @@ def feeds(
 
 
 def _programme_files(
-    programme: Programme, sessions: list[Session], base: str, revisions: dict[SessionKey, Revision]
+    programme: Programme, base: str, revisions: dict[str, Revision]
 ) -> tuple[list[_Entry], dict[str, bytes]]:
     """A programme's events, its feed and a file per session."""
     host = urlsplit(base).hostname or "localhost"
     page = base + urls.programme(programme.slug)
     entries, files = [], {}
-    for session in sessions:
-        entry = event(programme, session, page, host, revisions[programme.slug, session.id])
+    for session in filter(in_calendar, programme.sessions):
+        entry = event(programme, session, page, host, revisions[session.id])
         files[urls.session_event(programme.slug, session.id)] = _single(entry)
         entries.append(entry)
     files[urls.programme_feed(programme.slug)] = _feed(

@@ -486,8 +486,7 @@ def plan(
     programmes = content.programmes
 
     def updated(sources: Iterable[Path]) -> dict[str, str]:
-        day = max(changed[p] for p in sources).date()
-        return {"iso": day.isoformat(), "text": format_day(day)}
+        return _day(max(changed[p] for p in sources).date())
 
     def referenced(programme: Programme) -> list[Topic | Person | Organisation]:
         return [
@@ -511,6 +510,7 @@ def plan(
 
     wall_clock = now.replace(tzinfo=None)
     everything = [config.source, *changed]
+    updated_anything = updated(everything)  # the pages made from all the content
     cards = [memo.get(("card", p.slug), (p,), today, partial(card, p, today)) for p in programmes]
     # Soonest first for what is ahead; newest first in the archive.
     active = sorted((c for c in cards if c.state != "past"), key=lambda c: (c.start, c.slug))
@@ -525,7 +525,7 @@ def plan(
                 "active": active,
                 "archive": archive,
                 "feed": site_feed(content),
-                "updated": updated(everything),
+                "updated": updated_anything,
             },
             tuple(everything),
         ),
@@ -596,7 +596,7 @@ def plan(
                 "topic_feeds": [
                     (t.title, urls.topic(t.slug), topic_feed(content, t)) for t in topic_list
                 ],
-                "updated": updated(everything),
+                "updated": updated_anything,
             },
             tuple(everything),
         )
@@ -627,24 +627,29 @@ def plan(
             for month, heading, listed in months
         ],
         "undated": undated,
-        "updated": updated(everything),
+        "updated": updated_anything,
     }
     pages.append(Page(urls.OVERVIEW, "overview.html", index, tuple(everything)))
     for month, heading, entries_of_month in months:
-        context = {"heading": heading, "entries": entries_of_month, "updated": updated(everything)}
+        context = {"heading": heading, "entries": entries_of_month, "updated": updated_anything}
         pages.append(
             Page(urls.overview_month(*month), "overview_month.html", context, tuple(everything))
         )
     pages.append(Page(urls.SEARCH, "search.html", {"updated": updated([config.source])}, ()))
     # Statuses ("Tulemas", days left) are as of the build; freshness.js updates them later.
+    as_of = _day(today)
     for page in pages:
-        page.context["as_of"] = {"iso": today.isoformat(), "text": format_day(today)}
+        page.context["as_of"] = as_of
     # One JSON-LD graph per page (structured_data.py): the site and its publisher, unless the
     # page has its own (a programme's).
     site_graph = structured_data.site_graph(content)
     for page in pages:
         page.context.setdefault("json_ld", site_graph)
     return pages
+
+
+def _day(day: dt.date) -> dict[str, str]:
+    return {"iso": day.isoformat(), "text": format_day(day)}
 
 
 @dataclass(frozen=True)

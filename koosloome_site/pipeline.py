@@ -178,7 +178,7 @@ def build(
                 "sitemap", pages_now, config.base_url, partial(_sitemap, planned, config.base_url)
             ),
             "robots": {urls.ROBOTS: sitemap.robots(config.base_url)},
-            "uudisvoog": made("atom", pages_now, config, partial(_atom, content, planned, changed)),
+            "uudisvoog": _atom(content, planned, changed, memo),
         }
     )
     lap("outputs")
@@ -209,9 +209,12 @@ def _sitemap(planned: list[pages.Page], base_url: str) -> dict[str, bytes]:
 
 
 def _atom(
-    content: Content, planned: list[pages.Page], changed: dict[Path, dt.datetime]
+    content: Content,
+    planned: list[pages.Page],
+    changed: dict[Path, dt.datetime],
+    memo: BuildMemo,
 ) -> dict[str, bytes]:
-    return {urls.PROGRAMMES_FEED: atom.feed(content, planned, changed)}
+    return {urls.PROGRAMMES_FEED: atom.feed(content, planned, changed, memo.site)}
 
 
 def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
