@@ -154,8 +154,8 @@ def _build(
         base_url=args.base_url,
         search_index=args.search,
         memo=kept,
+        loaded=lambda used: memo.save(used, state, code),
     )
-    memo.save(kept, state, code)
     assert report.now is not None and report.true_until is not None
     uptodate.remember(args.output, state, found, report.now, report.true_until)
     return report

@@ -21,7 +21,7 @@ What subscribers in Google, Apple, Outlook and Thunderbird rely on:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -62,14 +62,20 @@ class _Entry:
 
 
 def feeds(
-    content: Content, revisions: Revisions, memo: Memo[Any] | None = None
+    content: Content,
+    revisions: Revisions,
+    memo: Memo[Any] | None = None,
+    emit: Callable[[dict[str, bytes]], None] | None = None,
 ) -> dict[str, bytes]:
     """Every calendar file of the site: {output path: bytes}. With a `memo`, a programme's
-    events and files are made again only when it or its sessions' revisions changed."""
+    events and files are made again only when it or its sessions' revisions changed. With
+    `emit`, the files are handed to it a few at a time instead, and not kept."""
     memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
     files: dict[str, bytes] = {}
+    if emit is None:
+        emit = files.update
     by_programme: dict[str, list[_Entry]] = {}
     for programme in content.programmes:
         entries, own = memo.get(
@@ -79,14 +85,14 @@ def feeds(
             partial(_programme_files, programme, base, revisions[programme.slug]),
         )
         by_programme[programme.slug] = entries
-        files |= own
+        emit(own)
     by_topic: dict[str, list[list[_Entry]]] = {slug: [] for slug in content.topics}
     for programme in content.programmes:
         for slug in programme.topics:
             by_topic[slug].append(by_programme[programme.slug])
     # The feeds of many programmes are made again only when one of them changed.
     for topic in content.topics.values():
-        files[urls.topic_feed(topic.slug)] = memo.get(
+        topic_feed = memo.get(
             ("topic", topic.slug),
             tuple(by_topic[topic.slug]),
             (config.title, topic.title, base),
@@ -98,7 +104,8 @@ def feeds(
                 [e for entries in by_topic[topic.slug] for e in entries],
             ),
         )
-    files[urls.SITE_FEED] = memo.get(
+        emit({urls.topic_feed(topic.slug): topic_feed})
+    site_feed = memo.get(
         "site",
         tuple(by_programme.values()),
         (config.title, config.description, base),
@@ -109,6 +116,7 @@ def feeds(
             (e for entries in by_programme.values() for e in entries),
         ),
     )
+    emit({urls.SITE_FEED: site_feed})
     return files
 
 
@@ -144,8 +152,16 @@ def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> b
         f"X-PUBLISHED-TTL:{REFRESH}",
         f"X-WR-TIMEZONE:{TIMEZONE}",
     ]
-    body = b"".join(e.ical for e in sorted(entries, key=lambda e: e.order))
-    return _HEAD + _content(lines) + _timezone_ical() + body + _END
+    # One join: the site's feed is megabytes, and every copy of it counts in a build's memory.
+    return b"".join(
+        [
+            _HEAD,
+            _content(lines),
+            _timezone_ical(),
+            *(e.ical for e in sorted(entries, key=lambda e: e.order)),
+            _END,
+        ]
+    )
 
 
 def _single(entry: _Entry) -> bytes:

@@ -22,16 +22,22 @@ T = TypeVar("T")
 
 
 class Memo(Generic[T]):
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
         self._last: dict[Hashable, tuple[tuple[object, ...], object, T]] = {}
         self._next: dict[Hashable, tuple[tuple[object, ...], object, T]] = {}
         self.hits = self.misses = 0
+        # False: nothing is kept (a one-off build has no next build to keep results for,
+        # and keeping every page and calendar file would hold the whole site in memory).
+        self.keep = keep
 
     def get(
         self, name: Hashable, objects: tuple[object, ...], values: object, make: Callable[[], T]
     ) -> T:
         """The result stored under `name` if it was made from `objects` (the same ones) and
         `values` (equal ones); otherwise `make()`, stored for the next build."""
+        if not self.keep:
+            self.misses += 1
+            return make()
         last = self._last.get(name)
         # Tuples compare their items by identity first: the very same objects cost nothing,
         # and copies (from a child process or the cache) are compared field by field.
@@ -73,6 +79,7 @@ class Memo(Generic[T]):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._last, self._next = state["_last"], {}
         self.hits = self.misses = 0
+        self.keep = True
 
 
 @dataclass
@@ -88,6 +95,14 @@ class BuildMemo:
     links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
     digests: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # write.write_site
     site: Memo[Any] = field(default_factory=Memo)  # what is made from many pages: search, ...
+    # False for a one-off build (the command line): only what is kept on disk is kept.
+    keep: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.keep:
+            for name, memo in vars(self).items():
+                if isinstance(memo, Memo) and name not in _ON_DISK:
+                    memo.keep = False
 
     def next_build(self) -> None:
         for memo in vars(self).values():
@@ -105,7 +120,7 @@ def load(folder: Path, code: object) -> BuildMemo:
     """The memo a command-line build of this very `code` (a fingerprint of the program's
     files: the model's classes are pickled) left in `folder`, or an empty one. Reading it
     can only fail into doing the work again."""
-    memo = BuildMemo()
+    memo = BuildMemo(keep=False)
     try:
         with (folder / CACHE).open("rb") as file:
             kept = pickle.load(file)
@@ -113,13 +128,17 @@ def load(folder: Path, code: object) -> BuildMemo:
         return memo
     if isinstance(kept, dict) and kept.get("code") == code:
         for name in _ON_DISK:
-            if isinstance(kept.get(name), Memo):
-                setattr(memo, name, kept[name])
+            if isinstance(kept.get(name), dict):
+                getattr(memo, name)._last = kept[name]
     return memo
 
 
 def save(memo: BuildMemo, folder: Path, code: object) -> None:
-    kept = {"code": code} | {name: getattr(memo, name) for name in _ON_DISK}
+    """Keep what the build in progress has used of the memos kept on disk; called when it
+    is done with them (pipeline.build's `loaded`), before the build's peak of memory."""
+    kept = {"code": code} | {name: getattr(memo, name).made() for name in _ON_DISK}
+    folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f"{CACHE}.{os.getpid()}"
-    scratch.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+    with scratch.open("wb") as file:  # streamed: the whole pickle at once is megabytes
+        pickle.dump(kept, file, protocol=pickle.HIGHEST_PROTOCOL)
     scratch.replace(folder / CACHE)

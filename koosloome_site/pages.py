@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -50,6 +50,12 @@ class Page:
     template: str
     context: dict[str, Any]
     sources: tuple[Path, ...]  # content files the page is made from
+    # The rest of a big page's context, made when the page is rendered and dropped after:
+    # a thousand programme pages' contexts held at once were 90 MB.
+    more: Callable[[], dict[str, Any]] | None = None
+
+    def full_context(self) -> dict[str, Any]:
+        return self.context if self.more is None else {**self.context, **self.more()}
 
 
 @dataclass(frozen=True)
@@ -498,9 +504,13 @@ def plan(
         ]
 
     def programme_page(programme: Programme, sources: list[Path]) -> Page:
-        context = programme_context(content, programme, now)
-        context["updated"] = updated(sources)
-        return Page(urls.programme(programme.slug), "programme.html", context, tuple(sources))
+        return Page(
+            urls.programme(programme.slug),
+            "programme.html",
+            {"updated": updated(sources)},
+            tuple(sources),
+            partial(programme_context, content, programme, now),
+        )
 
     def status(programme: Programme) -> tuple[dt.date, int]:
         """All that a programme's page takes from `now`: the day, and how many of its
@@ -644,7 +654,8 @@ def plan(
     # page has its own (a programme's).
     site_graph = structured_data.site_graph(content)
     for page in pages:
-        page.context.setdefault("json_ld", site_graph)
+        if page.more is None:
+            page.context.setdefault("json_ld", site_graph)
     return pages
 
 

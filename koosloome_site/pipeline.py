@@ -1,6 +1,9 @@
 """The build, stage by stage: load and validate, plan, render, write.
 
-Nothing is written until every stage before writing has succeeded.
+Nothing is written before the content has loaded and validated. After that each part of the
+site goes into the spare tree (write.Writer) as soon as it is made, so that no build holds the
+whole site in memory, and the output folder changes only when every stage, the link check
+last, has succeeded.
 """
 
 from __future__ import annotations
@@ -88,16 +91,19 @@ def build(
     search_index: bool = True,
     memo: BuildMemo | None = None,
     trusted_output: bool = False,
+    loaded: Callable[[BuildMemo], None] | None = None,
 ) -> BuildReport:
     """Build the site into `output_dir`. `drafts` (the preview only) keeps drafts and
     programmes before their publish date, marked on their pages; a published site never.
     `search_index=False` leaves out the search index. `memo` carries work from the last
     build to this one (the preview keeps it in memory, the command line keeps the loaded
     content in the output's state folder); the output is the same without it.
-    `trusted_output`: nothing but these builds changes the output folder (the preview's)."""
+    `trusted_output`: nothing but these builds changes the output folder (the preview's).
+    `loaded(memo)` is called once the content is loaded and dated (the command line saves
+    the memos it keeps on disk then)."""
     report = BuildReport()
     clock = time.perf_counter()
-    memo = BuildMemo() if memo is None else memo
+    memo = BuildMemo(keep=False) if memo is None else memo
 
     def lap(stage: str) -> None:
         nonlocal clock
@@ -131,65 +137,86 @@ def build(
         ),
     ]
     changed = history.last_changed(content_dir, sources, zone, memo.git)
-    # The feeds are the costliest output (icalendar's content lines); on large sites they are
-    # made on the other core while this one plans and renders the pages.
-    programmes = content.programmes
+    if loaded is not None:
+        loaded(memo)
+    programmes, config = content.programmes, content.config
     events = sum(len(p.sessions) for p in programmes)
+    # From here on each part of the site goes into the spare tree as soon as it is made (and
+    # is dropped unless the memo keeps it); the output folder changes only at `commit`, after
+    # every check. Two files on one path (even paths differing only in letter case or Unicode
+    # form) fail the build.
+    with write.Writer(output_dir, trusted_output, memo.digests if memo.keep else None) as out:
+        attributes: dict[str, linkcheck.Attributes] = {}  # each page's links and ids
 
-    def calendars() -> tuple[dict[str, bytes], dict[Any, Any], dict[Any, Any]]:
-        found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
-        files = feeds.feeds(content, found, memo.events)
-        return files, memo.revisions.made(), memo.events.made()
+        def add(group: str, files: dict[str, bytes]) -> None:
+            out.add(files, group)
+            for name, data in files.items():
+                if name.endswith(".html"):
+                    attributes[name] = linkcheck.page_attributes(
+                        name, data, config.base_url, memo.links
+                    )
 
-    # Not worth it when the last build's events can be reused.
-    in_background = background.start(
-        calendars, worth_it=events >= PARALLEL_FROM_SESSIONS and not memo.events
-    )
-    planned = pages.plan(content, now, changed, memo.pages)
-    lap("plan")
+        def calendars() -> tuple[Any, dict[Any, Any], dict[Any, Any]]:
+            found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
+            names: list[str] = []
 
-    assets = render.load_assets(templates_dir)
-    env = render.environment(templates_dir, content.config, assets)
-    rendered = render.render(planned, env, memo.rendered, _templates_key(templates_dir))
-    lap("render")
-    # Made from all the pages: again only when one of them changed.
-    made = memo.site.get
-    pages_now, config = tuple(planned), content.config
-    index = (
-        made(
-            "search",
-            tuple(rendered.values()),
-            config,
-            partial(search.search_index, rendered, config),
+            def write_calendars(files: dict[str, bytes]) -> None:
+                out.add(files, CALENDARS)
+                names.extend(files)
+
+            feeds.feeds(content, found, memo.events, write_calendars)
+            return out.handover(names), memo.revisions.made(), memo.events.made()
+
+        # The feeds are the costliest output (icalendar's content lines); on large sites they
+        # are made and written on the other core while this one plans and renders the pages.
+        # Not worth it when the last build's events can be reused.
+        in_background = background.start(
+            calendars, worth_it=events >= PARALLEL_FROM_SESSIONS and not memo.events
         )
-        if search_index
-        else {}
-    )
-    lap("search")
-    # Two files on one path (even one differing only in case or Unicode form) fail the build.
-    files = write.merge_outputs(
-        {
-            "lehed": rendered,
-            "ajajooned": _timelines(programmes, memo),
-            "otsinguindeks": index,
-            "templates/assets": assets,
-            "kalendrifailid": _calendar_files(in_background, memo, programmes),
-            "saidikaart": made(
+        planned = pages.plan(content, now, changed, memo.pages)
+        made = memo.site.get
+        pages_now = tuple(planned)
+        add(
+            "saidikaart",
+            made(
                 "sitemap", pages_now, config.base_url, partial(_sitemap, planned, config.base_url)
             ),
-            "robots": {urls.ROBOTS: sitemap.robots(config.base_url)},
-            "uudisvoog": _atom(content, planned, changed, memo),
-        }
-    )
-    lap("outputs")
-    linkcheck.check_links(files, config.base_url, planned, templates_dir, memo.links)
-    lap("links")
+        )
+        add("uudisvoog", _atom(content, planned, changed, memo))
+        add("robots", {urls.ROBOTS: sitemap.robots(config.base_url)})
+        lap("plan")
 
-    report.written = write.write_site(files, output_dir, trusted_output, memo.digests)
+        assets = render.load_assets(templates_dir)
+        add("templates/assets", assets)
+        env = render.environment(templates_dir, config, assets)
+        rendered: dict[str, bytes] = {}  # kept only for the search index
+        for name, html in render.render(planned, env, memo.rendered, _templates_key(templates_dir)):
+            add("lehed", {name: html})
+            if search_index:
+                rendered[name] = html
+        lap("render")
+        if search_index:  # made from all the pages: again only when one of them changed
+            key = tuple(rendered.values())
+            add(
+                "otsinguindeks",
+                made("search", key, config, partial(search.search_index, rendered, config)),
+            )
+        lap("search")
+        add("ajajooned", _timelines(programmes, memo))
+        _adopt_calendars(in_background, memo, programmes, out)
+        lap("outputs")
+        linkcheck.check_site(
+            out.digests, attributes, config.base_url, out.read, planned, templates_dir
+        )
+        lap("links")
+        report.written = out.commit()
     memo.next_build()
     lap("write")
-    report.files, report.pages = len(files), len(planned)
+    report.files, report.pages = len(out.digests), len(planned)
     return report
+
+
+CALENDARS = "kalendrifailid"
 
 
 def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo) -> dict[str, bytes]:
@@ -226,20 +253,23 @@ def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
     )
 
 
-def _calendar_files(
-    in_background: Callable[[], tuple[dict[str, bytes], dict[Any, Any], dict[Any, Any]]],
+def _adopt_calendars(
+    in_background: Callable[[], tuple[Any, dict[Any, Any], dict[Any, Any]]],
     memo: BuildMemo,
     programmes: tuple[Programme, ...],
-) -> dict[str, bytes]:
-    """The calendar files, and what was made for them kept for the next build, also when
-    they were made in a child process: its copies of the programmes are swapped for ours."""
-    files, revisions_made, events_made = in_background()
+    out: write.Writer,
+) -> None:
+    """Wait for the calendar files; when a child process wrote them, take its account of
+    them, and keep what it made for the next build: its copies of the programmes are
+    swapped for ours, so that identity holds."""
+    handover, revisions_made, events_made = in_background()
+    if handover is None:  # made in this process
+        return
+    out.adopt(handover, CALENDARS)
     by_slug = {p.slug: p for p in programmes}
 
     def ours(thing: object) -> object:
         return by_slug.get(thing.slug, thing) if isinstance(thing, Programme) else thing
 
-    if revisions_made is not memo.revisions.made():  # made in another process
-        memo.revisions.adopt(revisions_made, ours)
-        memo.events.adopt(events_made, ours)
-    return files
+    memo.revisions.adopt(revisions_made, ours)
+    memo.events.adopt(events_made, ours)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -64,23 +65,19 @@ def render(
     env: jinja2.Environment,
     memo: Memo[bytes] | None = None,
     templates_key: object = None,
-) -> dict[str, bytes]:
-    """Each page through its template. With a `memo`, a page equal to one of the last build
-    (the very same object, when pages.plan reused it) keeps its bytes, as long as the
-    templates (`templates_key`) are the same too."""
+) -> Iterator[tuple[str, bytes]]:
+    """Each page through its template, one at a time: (output file, bytes). With a `memo`, a
+    page equal to one of the last build (the very same object, when pages.plan reused it)
+    keeps its bytes, as long as the templates (`templates_key`) are the same too."""
     memo = Memo() if memo is None else memo
-    files: dict[str, bytes] = {}
     for page in pages:
         target = urls.output_file(page.path)
-        if target in files:
-            raise BuildError(f"kaks lehte kirjutaksid sama faili {target}")
-        files[target] = memo.get(target, (), (templates_key, page), partial(_render, page, env))
-    return files
+        yield target, memo.get(target, (), (templates_key, page), partial(_render, page, env))
 
 
 def _render(page: Page, env: jinja2.Environment) -> bytes:
     try:
-        html = env.get_template(page.template).render(page=page, **page.context)
+        html = env.get_template(page.template).render(page=page, **page.full_context())
     except jinja2.TemplateSyntaxError as error:
         raise BuildError(f"{error.filename}:{error.lineno}: mallivea: {error.message}") from error
     except jinja2.UndefinedError as error:

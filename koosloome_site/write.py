@@ -44,11 +44,12 @@ import re
 import shutil
 import sys
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from .errors import BuildError
+from .errors import BuildError, ContentError
 from .uptodate import state_folder
 
 if sys.platform != "win32":
@@ -69,38 +70,42 @@ def check_output_folder(output: Path, protected: list[Path]) -> None:
         raise BuildError(f"väljund {output} on fail, mitte kaust")
 
 
-class Site(dict[str, bytes]):
-    """Files that merge_outputs has checked, so that write_site need not check them again."""
-
-
-def merge_outputs(groups: Mapping[str, Mapping[str, bytes]]) -> Site:
-    """All files of the named groups (name -> {path: bytes}) as one site.
-
-    Fails closed: a path given twice, paths that one file system or another would take for
-    the same file (letter case, Unicode normalisation) and a file where another file needs a
-    folder are a BuildError naming both files and their groups, instead of one silently
-    replacing the other.
-    """
-    merged = Site()
-    owner: dict[str, tuple[str, str]] = {}  # file key -> (group, path)
-    folders: dict[str, tuple[str, str]] = {}  # folder key -> the first (group, path) inside it
+def merge_outputs(groups: Mapping[str, Mapping[str, bytes]]) -> dict[str, bytes]:
+    """All files of the named groups (name -> {path: bytes}) as one site, checked as
+    Writer.add checks them."""
+    claims = _Claims()
+    merged: dict[str, bytes] = {}
     for group, files in groups.items():
         for name in files:
-            key, parents = _keys(name)
-            here = (group, name)
-            if key in owner:
-                raise _collision(owner[key], here)
-            if key in folders:
-                raise _collision(folders[key], here, folder=True)
-            for folder in parents:
-                if folder in owner:
-                    raise _collision(owner[folder], here, folder=True)
-                if folder in folders:
-                    break  # and so are the folders above it, checked then
-                folders[folder] = here
-            owner[key] = here
+            claims.claim(name, group)
             merged[name] = files[name]
     return merged
+
+
+class _Claims:
+    """The paths of a site so far. Fails closed: a path given twice, paths that one file
+    system or another would take for the same file (letter case, Unicode normalisation) and a
+    file where another file needs a folder are a BuildError naming both files and their
+    groups, instead of one silently replacing the other."""
+
+    def __init__(self) -> None:
+        self.owner: dict[str, tuple[str, str]] = {}  # file key -> (group, path)
+        self.folders: dict[str, tuple[str, str]] = {}  # folder key -> first (group, path) in it
+
+    def claim(self, name: str, group: str) -> None:
+        key, parents = _keys(name)
+        here = (group, name)
+        if key in self.owner:
+            raise _collision(self.owner[key], here)
+        if key in self.folders:
+            raise _collision(self.folders[key], here, folder=True)
+        for folder in parents:
+            if folder in self.owner:
+                raise _collision(self.owner[folder], here, folder=True)
+            if folder in self.folders:
+                break  # and so are the folders above it, checked then
+            self.folders[folder] = here
+        self.owner[key] = here
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a site's paths, build after build in the preview
@@ -148,75 +153,222 @@ def write_site(
     digests_of: dict[str, tuple[bytes, bytes]] | None = None,
 ) -> int:
     """Make `output` hold exactly `files` ({relative posix path: bytes}), all or nothing.
-    Returns how many files were written. `trusted`: nobody else changes files in the output
-    folder (the preview's own folder), so the spare is not checked against its record.
-    `digests_of` ({path: (bytes, digest)}) is kept by the caller from one build to the next."""
-    if not isinstance(files, Site):  # the last guard: never let one file overwrite another
-        files = merge_outputs({"": files})
-    output = output.absolute()
-    # The digest of the very same bytes object as last time is known (the preview's memo).
-    known_digests = {} if digests_of is None else digests_of
-    digests = {}
-    for name, data in files.items():
-        last = known_digests.get(name)
-        digests[name] = last[1] if last is not None and last[0] is data else _digest(data)
-    if digests_of is not None:
-        digests_of.clear()
-        digests_of.update((name, (data, digests[name])) for name, data in files.items())
-    folder = state_folder(output)
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = _locked(folder, wait=True)
-    if lock is None:
-        raise BuildError(f"olekukaust {folder} kadus ehitamise ajal; proovi uuesti")
-    try:
-        _remove_leftovers(output)
-        interrupted = False  # a build was killed while changing the spare
-        for entry in folder.iterdir():  # what killed builds left: their marks, unsaved states
-            if entry.name.startswith(("writing-", "state.pickle.")):
-                interrupted = interrupted or entry.name.startswith("writing-")
-                entry.unlink()
-        state = _read_state(folder)
-        live = state.live if state.live and state.live.is_at(output) else None
-        if live and {name: record[0] for name, record in live.files.items()} == digests:
+    Returns how many files were written (see Writer)."""
+    with Writer(output, trusted, digests_of) as writer:
+        writer.add(files)
+        return writer.commit()
+
+
+class Writer:
+    """Writes a site into the spare tree part by part, as the build makes the parts, so that
+    no build holds all of its files at once; `commit` then puts the tree in the output
+    folder's place. A file the spare already holds as it is is not written again; one that
+    the output folder holds as it is waits in memory, because if the whole site turns out to
+    be what the output folder holds, nothing is written at all. Leaving the `with` block
+    without `commit` (an error) leaves the output folder as it was.
+
+    `trusted`: nobody else changes files in the output folder (the preview's own folder), so
+    the spare is not checked against its record. `digests_of` ({path: (bytes, digest)}) is
+    kept by the caller from one build to the next: the digest of the very same bytes object
+    as last time is known.
+
+    A forked child can add files too (they go straight into the spare); it hands what it
+    did back with `handover`, and the parent takes it with `adopt`."""
+
+    def __init__(
+        self,
+        output: Path,
+        trusted: bool = False,
+        digests_of: dict[str, tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        self.output = output.absolute()
+        self.folder = state_folder(self.output)
+        self.spare_path = self.folder / "spare"
+        self.trusted = trusted
+        self.digests: dict[str, bytes] = {}  # every file of the site so far
+        self.written = 0
+        self._digests_of = digests_of
+        self._next_digests: dict[str, tuple[bytes, bytes]] = {}
+        self._claims = _Claims()
+        self._known: Manifest = {}  # in the spare, not (yet) part of this site
+        self._records: Manifest = {}  # in the spare as this site has them
+        self._held: dict[str, bytes] = {}  # as the output folder has them; not in the spare
+        self._wrote: set[str] = set()
+        self._differs = False  # from what the output folder holds
+        self._live: _Tree | None = None
+        self._lock: int | None = None
+        self._done = False  # committed: the state is saved
+        self._pid = os.getpid()
+
+    def __enter__(self) -> Writer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = _locked(self.folder, wait=True)
+        if lock is None:
+            raise BuildError(f"olekukaust {self.folder} kadus ehitamise ajal; proovi uuesti")
+        try:
+            _remove_leftovers(self.output)
+            interrupted = False  # a build was killed while changing the spare
+            for entry in self.folder.iterdir():  # what killed builds left: marks, states
+                if entry.name.startswith(("writing-", "state.pickle.")):
+                    interrupted = interrupted or entry.name.startswith("writing-")
+                    entry.unlink()
+            state = _read_state(self.folder)
+            if state.live and state.live.is_at(self.output):
+                self._live = state.live
+            spare = state.spare if state.spare and state.spare.is_at(self.spare_path) else None
+            if spare is None or interrupted:
+                _remove(self.spare_path)
+                self.spare_path.mkdir()
+            elif self.trusted:
+                self._known = dict(spare.files)
+            else:
+                self._known = _checked(self.spare_path, spare.files)
+            # The spare is about to change: until the new state is saved, this mark says
+            # that its record is not to be trusted.
+            (self.folder / f"writing-{self._pid}").touch()
+        except BaseException:
+            _unlock(lock)
+            raise
+        self._lock = lock
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._lock is None or os.getpid() != self._pid:
+            return
+        try:
+            if not self._done and (kind is None or issubclass(kind, BuildError | ContentError)):
+                # Stopped by a check, between files: the spare's record is still exact.
+                self._save(self._live, self._spare_tree())
+        finally:
+            _unlock(self._lock)
+            self._lock = None
+
+    def add(self, files: Mapping[str, bytes], group: str = "") -> None:
+        """Part of the site ({relative posix path: bytes}); `group` names it in errors."""
+        known_digests = {} if self._digests_of is None else self._digests_of
+        live = self._live.files if self._live else {}
+        for name, data in files.items():
+            self._claims.claim(name, group)  # also refuses unsafe paths
+            last = known_digests.get(name)
+            digest = last[1] if last is not None and last[0] is data else _digest(data)
+            self.digests[name] = digest
+            if self._digests_of is not None:
+                self._next_digests[name] = (data, digest)
+            in_output = (found := live.get(name)) is not None and found[0] == digest
+            self._differs = self._differs or not in_output
+            record = self._known.pop(name, None)
+            if record is not None and record[0] == digest:
+                self._records[name] = record  # the spare has it
+            elif in_output:
+                self._held[name] = data
+            else:
+                self._put(name, data, digest)
+
+    def handover(self, names: Iterable[str]) -> dict[str, Any] | None:
+        """In a forked child: what it did with the files `names`, for the parent's `adopt`.
+        None in the process that opened the writer (nothing to hand over)."""
+        if os.getpid() == self._pid:
+            return None
+        names = list(names)
+        return {
+            "digests": {name: self.digests[name] for name in names},
+            "records": {name: self._records[name] for name in names if name in self._records},
+            "held": {name: self._held[name] for name in names if name in self._held},
+            "written": sum(1 for name in names if name in self._wrote),
+            "differs": self._differs,
+        }
+
+    def adopt(self, handover: dict[str, Any] | None, group: str = "") -> None:
+        if handover is None:
+            return
+        for name, digest in handover["digests"].items():
+            self._claims.claim(name, group)
+            self.digests[name] = digest
+            self._known.pop(name, None)
+        self._records |= handover["records"]
+        self._held |= handover["held"]
+        self.written += handover["written"]
+        self._differs = self._differs or handover["differs"]
+
+    def read(self, name: str) -> bytes:
+        """A file added before, as it is written."""
+        held = self._held.get(name)
+        return held if held is not None else (self.spare_path / name).read_bytes()
+
+    def commit(self) -> int:
+        """Put the site in place; returns how many files were written."""
+        if self._digests_of is not None:
+            self._digests_of.clear()
+            self._digests_of.update(self._next_digests)
+        live = self._live
+        if live and not self._differs and len(self.digests) == len(live.files):
+            self._save(live, self._spare_tree())
             return 0  # the output folder already holds exactly this site
-        spare_path = folder / "spare"
-        spare = state.spare if state.spare and state.spare.is_at(spare_path) else None
-        if interrupted:
-            spare = None
-        if spare is None:
-            _remove(spare_path)
-            spare_path.mkdir()
-            known: Manifest = {}
-        else:
-            known = spare.files if trusted else _checked(spare_path, spare.files)
-        # The spare is about to change: until the new state is saved, this mark says that
-        # its record is not to be trusted.
-        marker = folder / f"writing-{os.getpid()}"
-        marker.touch()
-        written, count = _update(spare_path, known, files, digests)
-        written_tree = _tree(spare_path, written)
-        if not output.exists():
-            spare_path.rename(output)
+        for name, data in self._held.items():
+            self._put(name, data, self.digests[name])
+        self._held = {}
+        for name in sorted(self._known, reverse=True):  # in the spare, not in the site
+            path = self.spare_path / name
+            path.unlink(missing_ok=True)
+            _prune(path.parent, self.spare_path)
+        self._known = {}
+        written_tree = _tree(self.spare_path, self._records)
+        if not self.output.exists():
+            self.spare_path.rename(self.output)
             new_spare = None
-        elif _exchange(spare_path, output):
-            new_spare = _tree(spare_path, live.files) if live else None
+        elif _exchange(self.spare_path, self.output):
+            new_spare = _tree(self.spare_path, live.files) if live else None
         else:
-            retired = folder / "retired"
+            retired = self.folder / "retired"
             _remove(retired)
-            output.rename(retired)
+            self.output.rename(retired)
             try:
-                spare_path.rename(output)
+                self.spare_path.rename(self.output)
             except BaseException:
-                retired.rename(output)
+                retired.rename(self.output)
                 raise
-            retired.rename(spare_path)
-            new_spare = _tree(spare_path, live.files) if live else None
-        written_tree.device, written_tree.inode = _identity(output)
-        _save_state(folder, _State(live=written_tree, spare=new_spare))
-        marker.unlink()
-        return count
-    finally:
-        _unlock(lock)
+            retired.rename(self.spare_path)
+            new_spare = _tree(self.spare_path, live.files) if live else None
+        written_tree.device, written_tree.inode = _identity(self.output)
+        self._save(written_tree, new_spare)
+        return self.written
+
+    def _put(self, name: str, data: bytes, digest: bytes) -> None:
+        """Write one file into the spare."""
+        path = f"{self.spare_path}/{name}"
+        try:
+            stat = _write_file(path, data)
+        except (FileNotFoundError, NotADirectoryError):  # its folder is not there yet
+            self._make_folder(name.rpartition("/")[0])
+            stat = _write_file(path, data)
+        except IsADirectoryError:  # the spare had a folder here: its files go with it
+            shutil.rmtree(path)
+            for inside in [k for k in self._known if k.startswith(name + "/")]:
+                del self._known[inside]
+            stat = _write_file(path, data)
+        self._records[name] = (digest, stat.st_size, stat.st_mtime_ns)
+        self._wrote.add(name)
+        self.written += 1
+
+    def _make_folder(self, folder: str) -> None:
+        try:
+            os.makedirs(f"{self.spare_path}/{folder}", exist_ok=True)  # noqa: PTH103
+        except (FileExistsError, NotADirectoryError):  # the spare had a file where a folder goes
+            parts = folder.split("/")
+            for end in range(1, len(parts) + 1):
+                above = "/".join(parts[:end])
+                if os.path.isfile(f"{self.spare_path}/{above}"):  # noqa: PTH113
+                    os.unlink(f"{self.spare_path}/{above}")  # noqa: PTH108
+                    self._known.pop(above, None)
+            os.makedirs(f"{self.spare_path}/{folder}", exist_ok=True)  # noqa: PTH103
+
+    def _spare_tree(self) -> _Tree:
+        return _tree(self.spare_path, self._known | self._records)
+
+    def _save(self, live: _Tree | None, spare: _Tree | None) -> None:
+        _save_state(self.folder, _State(live=live, spare=spare))
+        self._done = True
+        (self.folder / f"writing-{self._pid}").unlink(missing_ok=True)
 
 
 def _digest(data: bytes) -> bytes:
@@ -224,43 +376,9 @@ def _digest(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()[:16]
 
 
-def _update(
-    tree: Path, known: Manifest, files: Mapping[str, bytes], digests: Mapping[str, bytes]
-) -> tuple[Manifest, int]:
-    """Make the folder `tree`, holding `known`, hold `files`; returns its new manifest.
-    Returns its new manifest and how many files were written. Deletions come first, so
-    that a folder can become a file and a file a folder."""
-    written = 0
-    for name in sorted(set(known) - set(files), reverse=True):
-        path = tree / name
-        path.unlink(missing_ok=True)
-        _prune(path.parent, tree)
-    manifest: Manifest = {}
-    root = str(tree)
-    made: set[str] = set()
-    for name, data in files.items():  # names checked by merge_outputs: plain and relative
-        record = known.get(name)
-        if record is not None and record[0] == digests[name]:
-            manifest[name] = record
-            continue
-        written += 1
-        folder = name.rpartition("/")[0]
-        if folder not in made:
-            os.makedirs(f"{root}/{folder}", exist_ok=True)  # noqa: PTH103 - strings, kept fast
-            made.add(folder)
-        stat = _write_file(f"{root}/{name}", data)
-        manifest[name] = (digests[name], stat.st_size, stat.st_mtime_ns)
-    return manifest, written
-
-
 def _write_file(path: str, data: bytes) -> os.stat_result:
     """Write one file (strings, not Path objects: twelve thousand of them on a big site)."""
-    try:
-        file = open(path, "wb")  # noqa: PTH123, SIM115
-    except IsADirectoryError:  # a folder left in the way by hand
-        shutil.rmtree(path)
-        file = open(path, "wb")  # noqa: PTH123, SIM115
-    with file:
+    with open(path, "wb") as file:  # noqa: PTH123
         file.write(data)
         return os.fstat(file.fileno())
 

@@ -544,7 +544,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     pieces = chunks(BUILT, 9_000)
     content = write(root / "content", hostile_files(BUILT, pieces[0], pieces[1]))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(linkcheck, "check_links", lambda *args, **kwargs: None)
+        patch.setattr(linkcheck, "check_site", lambda *args, **kwargs: None)
         build(content, root / "out", now=NOW)
     yield root / "out"
 
@@ -617,7 +617,7 @@ def test_the_remaining_payloads_as_site_title_and_description(tmp_path: Path) ->
         files = hostile_files([BUILT[0]], title, description)
         content = write(tmp_path / f"c{i}", files)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(linkcheck, "check_links", lambda *a, **k: None)
+            patch.setattr(linkcheck, "check_site", lambda *a, **k: None)
             build(content, tmp_path / f"out{i}", now=NOW)
         assert scan(tmp_path / f"out{i}").problems == []
 

@@ -267,11 +267,11 @@ def test_the_fast_reading_finds_what_an_html_parser_finds(tmp_path: Path) -> Non
             if p.is_file()
         }
         base_url = "https://" + _host(files["sitemap.xml"]) + "/"
-        site = linkcheck._Site(base_url, files)
+        scanner = linkcheck._scanner(base_url)
         pages = [name for name in files if name.endswith(".html")]
         assert len(pages) > 10
         for name in pages:
-            fast_links, fast_ids = site.attributes(files[name])
+            fast_links, fast_ids = scanner.attributes(files[name])
             links, ids = linkcheck._parsed_attributes(files[name])
             internal = {v for v in map(_text, links) if _internal(v, base_url)}
             assert {_text(v) for v in fast_links} == internal, name
