@@ -18,6 +18,12 @@ Then, side by side in one run, Hugo first and ours second in every pair (A B A B
 - preview save-to-served: `hugo server` and `build.py serve` running, a title changed in a
   file, the time until the page served over HTTP shows it (polled every 2 ms).
 
+No output folder is deleted until the whole run is over, and the disk is synced before each
+timed build: this machine's ext4 has no journal, and then the inode allocator steps over every
+inode deleted in the last minute or more one by one (ext4's `recently_deleted`), so that
+creating files right after deleting a big site costs about 0.5 ms each; deleting one tool's
+output between runs would charge its cleanup to the next build, whichever tool's it is.
+
 Every process is timed and its peak RSS taken with wait4 (measure.py). Reported: medians with
 min-max, ratios ours / Hugo (of the medians, and the median of the pair ratios), pages per
 second of the cold builds. Writes RESULTS.md (table) and engine.svg (time against N) into
@@ -32,7 +38,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -76,9 +81,9 @@ def git_init(folder: Path) -> None:
         subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
 
 
-def remove(output: Path) -> None:
-    shutil.rmtree(output, ignore_errors=True)
-    shutil.rmtree(output.with_name(f".{output.name}.koosloome"), ignore_errors=True)
+def settle() -> None:
+    """Before each timed build: the last one's written data goes to disk now, not during it."""
+    os.sync()
 
 
 def edit_one(setup: Setup, round_: int) -> None:
@@ -100,7 +105,9 @@ def measure_cli(setup: Setup, figures: Figures, runs: int) -> None:
     for i in range(runs):
         hugo_out, ours_out = scratch / f"hugo-{i}", scratch / f"ours-{i}"
         env = setup.hugo_env()
+        settle()
         figures.add("cold hugo", run_checked(setup.hugo_argv(hugo_out), scratch / "h.log", env=env))
+        settle()
         figures.add("cold ours", run_checked(ours_argv(setup, ours_out), scratch / "o.log"))
         figures.add(
             "no-op hugo", run_checked(setup.hugo_argv(hugo_out), scratch / "h.log", env=env)
@@ -112,19 +119,18 @@ def measure_cli(setup: Setup, figures: Figures, runs: int) -> None:
         edit_one(setup, 1000 + i)
         run_checked(ours_argv(setup, ours_out), scratch / "o.log")
         edit_one(setup, i)
+        settle()
         figures.add("edit hugo", run_checked(setup.hugo_argv(hugo_out), scratch / "h.log", env=env))
+        settle()
         figures.add("edit ours", run_checked(ours_argv(setup, ours_out), scratch / "o.log"))
         if i == 0:
             figures.pages_hugo = sum(1 for _ in hugo_out.rglob("*.html"))
             figures.pages_ours = sum(1 for _ in ours_out.rglob("*.html"))
-        remove(hugo_out)
-        remove(ours_out)
     # once, outside the pairs: our cold build with the search index, as published
     figures.add(
         "cold ours with search",
         run_checked(ours_argv(setup, scratch / "s", True), scratch / "o.log"),
     )
-    remove(scratch / "s")
 
 
 def measure_warm(setup: Setup, figures: Figures, edits: int) -> None:
@@ -139,7 +145,6 @@ def measure_warm(setup: Setup, figures: Figures, edits: int) -> None:
     )
     found = json.loads(result.stdout.strip().splitlines()[-1])
     figures.seconds["warm edit ours"] = found["edits"]
-    remove(output)
     with hugo_server(setup) as (_process, _port, log):
         for i in range(edits):
             before = log.read_text("utf-8", errors="replace").count("Total in")

@@ -159,6 +159,12 @@ def write_site(
         return writer.commit()
 
 
+# Files that the output folder already holds wait in memory up to this many bytes; beyond it
+# they are written into the spare at once (the first build after a clean one, whose spare is
+# empty, would otherwise hold the whole site).
+HOLD_AT_MOST = 16 * 1024 * 1024
+
+
 class Writer:
     """Writes a site into the spare tree part by part, as the build makes the parts, so that
     no build holds all of its files at once; `commit` then puts the tree in the output
@@ -193,6 +199,7 @@ class Writer:
         self._known: Manifest = {}  # in the spare, not (yet) part of this site
         self._records: Manifest = {}  # in the spare as this site has them
         self._held: dict[str, bytes] = {}  # as the output folder has them; not in the spare
+        self._held_bytes = 0
         self._wrote: set[str] = set()
         self._differs = False  # from what the output folder holds
         self._live: _Tree | None = None
@@ -259,8 +266,9 @@ class Writer:
             record = self._known.pop(name, None)
             if record is not None and record[0] == digest:
                 self._records[name] = record  # the spare has it
-            elif in_output:
+            elif in_output and self._held_bytes + len(data) <= HOLD_AT_MOST:
                 self._held[name] = data
+                self._held_bytes += len(data)
             else:
                 self._put(name, data, digest)
 
@@ -306,7 +314,7 @@ class Writer:
             return 0  # the output folder already holds exactly this site
         for name, data in self._held.items():
             self._put(name, data, self.digests[name])
-        self._held = {}
+        self._held, self._held_bytes = {}, 0
         for name in sorted(self._known, reverse=True):  # in the spare, not in the site
             path = self.spare_path / name
             path.unlink(missing_ok=True)
@@ -378,8 +386,12 @@ def _digest(data: bytes) -> bytes:
 
 def _write_file(path: str, data: bytes) -> os.stat_result:
     """Write one file (strings, not Path objects: twelve thousand of them on a big site)."""
-    with open(path, "wb") as file:  # noqa: PTH123
-        file.write(data)
+    # Unbuffered: the size and time recorded must be those after the last byte is written
+    # (a buffered file writes small files only when closed, after the fstat).
+    with open(path, "wb", buffering=0) as file:  # noqa: PTH123
+        view = memoryview(data)
+        while view:
+            view = view[file.write(view) :]
         return os.fstat(file.fileno())
 
 

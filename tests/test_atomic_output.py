@@ -209,6 +209,19 @@ def test_files_of_deleted_content_disappear(tmp_path: Path) -> None:
     assert (output / "a/index.html").read_bytes() == b"A"
 
 
+def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
+    """The spare tree's record is checked against the files (size, time) on every command-line
+    build: a record taken wrongly would make each build delete and write the site again."""
+    output = tmp_path / "out"
+    site = {f"p{n}/index.html": b"x" * (100 + n) for n in range(50)} | {"kalender.ics": b"c"}
+    assert write.write_site(site, output) == 51  # new: the output folder
+    assert write.write_site(site | {"p1/index.html": b"one"}, output) == 51  # the spare, whole
+    # The spare is the first site now: this one differs from it in two files.
+    assert write.write_site(site | {"p1/index.html": b"one", "p2/index.html": b"two"}, output) == 2
+    assert write.write_site(site | {"p1/index.html": b"one", "p2/index.html": b"two"}, output) == 0
+    assert (output / "p2/index.html").read_bytes() == b"two"
+
+
 def test_scratch_folders_of_killed_builds_are_removed_and_nothing_else(tmp_path: Path) -> None:
     output = tmp_path / "out"
     write.write_site({"index.html": b"old"}, output)
