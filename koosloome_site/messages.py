@@ -37,6 +37,11 @@ class Msg(str):
         self.template, self.args = template, args
         return self
 
+    def __reduce__(self) -> tuple[type[Msg], tuple[str, dict[str, Any]]]:
+        """Pickled as what makes it (problems come back from a child process that read
+        files, validate.py)."""
+        return Msg, (self.template, self.args)
+
     def __add__(self, other: str) -> Msg:
         return Msg("{a}{b}", {"a": self, "b": other})
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from . import background
 from .dates import PartialDate, format_day, format_time
 from .errors import ContentError, Diagnostic, Position
 from .fields import SLUG, Fields, Problems, did_you_mean, slugify
@@ -129,6 +130,9 @@ class _Reader:
         return tuple(slug for slug, _, _ in found)
 
 
+PARALLEL_FROM_FILES = 200  # programme files; below this a second process costs more than it saves
+
+
 def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     """Read and validate everything under `root`; raise ContentError listing all problems.
     With a `memo`, a file whose size and times are those of the last build is not read
@@ -166,9 +170,11 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
         remembered(site, "site", partial(_site_config, reader, site)) if root.is_dir() else None
     )
 
-    def load_all(folder: str, build: Callable[[_Reader, Fields, str, Path], T]) -> dict[str, T]:
+    def load_all(
+        folder: str, build: Callable[[_Reader, Fields, str, Path], T], paths: list[Path]
+    ) -> dict[str, T]:
         entities: dict[str, T] = {}
-        for path in files[folder]:
+        for path in paths:
 
             def load(path: Path = path) -> T | None:
                 node = reader.parse_file(path)
@@ -183,10 +189,30 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
                 entities[path.stem] = entity
         return entities
 
-    topics = load_all("topics", _topic)
-    people = load_all("people", _person)
-    organisations = load_all("organisations", _organisation)
-    programmes = load_all("programmes", _programme)
+    topics = load_all("topics", _topic, files["topics"])
+    people = load_all("people", _person, files["people"])
+    organisations = load_all("organisations", _organisation, files["organisations"])
+    # A big site's programmes are read half here, half on the other core (a forked child,
+    # which hands back its entities, problems, references and memo entries: the second half
+    # of the files, so everything stays in file order).
+    paths = files["programmes"]
+    half = len(paths) // 2 if len(paths) >= PARALLEL_FROM_FILES and not memo else len(paths)
+
+    def second_half() -> tuple[dict[str, Programme], list[Diagnostic], list[Reference], Any]:
+        problems, references = len(reader.problems.items), len(reader.references)
+        loaded = load_all("programmes", _programme, paths[half:])
+        made = memo.made() if memo is not None else {}
+        return loaded, reader.problems.items[problems:], reader.references[references:], made
+
+    in_background = background.start(second_half, worth_it=half < len(paths))
+    programmes = load_all("programmes", _programme, paths[:half])
+    loaded, problems, references, made = in_background()
+    programmes |= loaded
+    if in_background is not second_half:  # the child's: not yet in this process's reader
+        reader.problems.items.extend(problems)
+        reader.references.extend(references)
+        if memo is not None:
+            memo.adopt(made, lambda same: same)
 
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.

@@ -7,7 +7,8 @@ used, a commit, a template changed, nothing changed, and time moving past a sess
 After each step the site is built
 
 - clean and serial: a new output folder, no memo, everything in this process (the reference);
-- clean and parallel: a new output folder, the calendars made in a forked child;
+- clean and parallel: a new output folder, half of the programme files read and the
+  calendars made in forked children;
 - incrementally in this process, as the preview does: one output folder and one memo kept
   across all the steps;
 - by `build.py` as an editor runs it: one output folder across the steps, with its state
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from koosloome_site import background, pipeline
+from koosloome_site import background, pipeline, validate
 from koosloome_site.memo import BuildMemo
 from tests.conftest import ROOT, build_py, git
 
@@ -137,11 +138,13 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
             parallel: bool, number: int = number, now: dt.datetime = now, name: str = name
         ) -> dict[str, str]:
             out = tmp_path / f"clean-{number}-{parallel}" / "out"
-            sessions = 0 if parallel else 10**9
+            sessions = files = 0 if parallel else 10**9
             monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", sessions)
+            monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", files)
             forked.clear()
             pipeline.build(content, out, now=now, templates_dir=templates)
-            assert forked == [parallel], f"{name}: parallel={parallel} but forked={forked}"
+            # loading (half of the programme files) and the calendars
+            assert forked == [parallel] * 2, f"{name}: parallel={parallel} but forked={forked}"
             found = manifest(out)
             shutil.rmtree(out.parent)
             return found
@@ -150,6 +153,7 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
         assert clean(parallel=True) == reference, f"{name}: the parallel build differs"
 
         monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", 300)
+        monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", 200)
         pipeline.build(content, warm, now=now, templates_dir=templates, memo=memo)
         assert manifest(warm) == reference, f"{name}: the incremental build differs"
 

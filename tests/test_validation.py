@@ -8,12 +8,14 @@ Tests run in tmp_path, so paths are shown as the editor would type them: content
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 
 import pytest
 
+from koosloome_site import background, validate
 from koosloome_site.dates import (
     PartialDate,
     format_deadline,
@@ -24,7 +26,7 @@ from koosloome_site.dates import (
 from koosloome_site.errors import ContentError, Diagnostic
 from koosloome_site.model import Content
 from koosloome_site.validate import load_content
-from tests.conftest import build_py
+from tests.conftest import ROOT, build_py
 from tests.sitekit import PROGRAMME, write_site
 
 DEMO = "content/programmes/demo.yaml"
@@ -681,3 +683,37 @@ def test_base_url_on_the_command_line_must_be_a_web_address(url: str, tmp_path: 
 def test_a_programme_whose_slug_starts_with_readme_is_published() -> None:
     content = load({"programmes/readme-kursus.yaml": PROGRAMME, "programmes/README.md": "x"})
     assert {p.slug for p in content.programmes} == {"demo", "readme-kursus"}
+
+
+def test_a_big_site_read_on_two_cores_reports_as_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From validate.PARALLEL_FROM_FILES programme files on, the second half is read by a
+    forked child: the problems (and the content) must be the same, in the same order."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "rich_site" / "content", content)
+    programmes = sorted((content / "programmes").glob("*.yaml"))
+    for path in (programmes[0], programmes[-1]):  # one in each half
+        text = path.read_text("utf-8")
+        path.write_text("titel: x\n" + text, "utf-8")
+    (content / "programmes" / programmes[-2].name).write_text("title: [", "utf-8")
+
+    def problems(files: int) -> list[str]:
+        monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", files)
+        with pytest.raises(ContentError) as error:
+            load_content(content)
+        return [str(d) for d in error.value.diagnostics]
+
+    forked: list[bool] = []
+    real_start = background.start
+
+    def spy(work: Callable[[], object], worth_it: bool) -> Callable[[], object]:
+        result = real_start(work, worth_it)
+        forked.append(result is not work)
+        return result
+
+    monkeypatch.setattr(background, "start", spy)
+    serial = problems(10**9)
+    assert forked == [False]
+    assert problems(0) == serial and forked == [False, True]
+    assert len(serial) == 3 and sum("titel" in p for p in serial) == 2
