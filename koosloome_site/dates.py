@@ -32,16 +32,16 @@ class PartialDate:
     month: int
     day: int | None = None
 
-    @property
+    @functools.cached_property  # asked for again and again by pages and feeds
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.month, self.day or 1)
 
-    @property
+    @functools.cached_property  # asked for again and again by pages and feeds
     def last_day(self) -> dt.date:
         last = calendar.monthrange(self.year, self.month)[1]
         return dt.date(self.year, self.month, self.day or last)
 
-    @property
+    @functools.cached_property  # asked for again and again by pages and feeds
     def iso(self) -> str:
         """ISO 8601 at the known precision, for `<time datetime>`."""
         month = f"{self.year:04d}-{self.month:02d}"
@@ -94,6 +94,7 @@ def parse_time(text: str) -> dt.time:
     return dt.time(hour, minute)
 
 
+@functools.cache
 def month_name(month: int) -> str:
     return str(get_month_names("wide", "format", LOCALE)[month])
 

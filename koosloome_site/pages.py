@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -212,11 +213,18 @@ def session_when(session: Session) -> tuple[str, str]:
     if session.kind == "deadline":
         assert session.deadline is not None
         return format_deadline(session.date, session.deadline), session.date.iso
-    when = format_span(session.date, session.end_date)
-    times = format_time_range(session.start_time, session.end_time)
-    stamp = session.date.iso
-    if session.start_time:
-        stamp += f"T{session.start_time:%H:%M}"
+    return _when(session.date, session.end_date, session.start_time, session.end_time)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # asked for each session by its page, feeds, overview
+def _when(
+    date: PartialDate, end_date: PartialDate | None, start: dt.time | None, end: dt.time | None
+) -> tuple[str, str]:
+    when = format_span(date, end_date)
+    times = format_time_range(start, end)
+    stamp = date.iso
+    if start:
+        stamp += f"T{start:%H:%M}"
     return (f"{when}, {times}" if times else when), stamp
 
 

@@ -156,23 +156,6 @@ def build(
                         name, data, config.base_url, memo.links
                     )
 
-        def calendars() -> tuple[Any, dict[Any, Any], dict[Any, Any]]:
-            found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
-            names: list[str] = []
-
-            def write_calendars(files: dict[str, bytes]) -> None:
-                out.add(files, CALENDARS)
-                names.extend(files)
-
-            feeds.feeds(content, found, memo.events, write_calendars)
-            return out.handover(names), memo.revisions.made(), memo.events.made()
-
-        # The feeds are the costliest output (icalendar's content lines); on large sites they
-        # are made and written on the other core while this one plans and renders the pages.
-        # Not worth it when the last build's events can be reused.
-        in_background = background.start(
-            calendars, worth_it=events >= PARALLEL_FROM_SESSIONS and not memo.events
-        )
         planned = pages.plan(content, now, changed, memo.pages)
         made = memo.site.get
         pages_now = tuple(planned)
@@ -184,14 +167,41 @@ def build(
         )
         add("uudisvoog", _atom(content, planned, changed, memo))
         add("robots", {urls.ROBOTS: sitemap.robots(config.base_url)})
-        lap("plan")
-
         assets = render.load_assets(templates_dir)
         add("templates/assets", assets)
         env = render.environment(templates_dir, config, assets)
+        templates_key = _templates_key(templates_dir)
+        lap("plan")
+
+        # On a big site the other core makes and writes the calendar files (the costliest
+        # output), then renders every RENDER_SHARE-th page while this one renders the rest
+        # (not when the pages' bytes are needed here: by the memo, or for the search index).
+        # Not worth it when the last build's events can be reused.
+        parallel = events >= PARALLEL_FROM_SESSIONS and not memo.events
+        share = RENDER_SHARE if parallel and not (memo.keep or search_index) else 0
+        theirs = planned[::share] if share else []
+
+        def calendars_and_pages() -> tuple[Any, dict[str, Any], dict[Any, Any], dict[Any, Any]]:
+            found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
+            names: list[str] = []
+
+            def write_calendars(files: dict[str, bytes]) -> None:
+                out.add(files, CALENDARS)
+                names.extend(files)
+
+            feeds.feeds(content, found, memo.events, write_calendars)
+            for name, html in render.render(theirs, env, memo.rendered, templates_key):
+                add(PAGES, {name: html})
+                names.append(name)
+            found_links = {name: attributes[name] for name in names if name in attributes}
+            made_here = memo.revisions.made(), memo.events.made()
+            return out.handover(names), found_links, *made_here
+
+        in_background = background.start(calendars_and_pages, worth_it=parallel)
         rendered: dict[str, bytes] = {}  # kept only for the search index
-        for name, html in render.render(planned, env, memo.rendered, _templates_key(templates_dir)):
-            add("lehed", {name: html})
+        ours = [page for i, page in enumerate(planned) if not share or i % share]
+        for name, html in render.render(ours, env, memo.rendered, templates_key):
+            add(PAGES, {name: html})
             if search_index:
                 rendered[name] = html
         lap("render")
@@ -203,7 +213,7 @@ def build(
             )
         lap("search")
         add("ajajooned", _timelines(programmes, memo))
-        _adopt_calendars(in_background, memo, programmes, out)
+        _adopt(in_background, memo, programmes, out, attributes)
         lap("outputs")
         linkcheck.check_site(
             out.digests, attributes, config.base_url, out.read, planned, templates_dir
@@ -216,7 +226,8 @@ def build(
     return report
 
 
-CALENDARS = "kalendrifailid"
+CALENDARS, PAGES = "kalendrifailid", "lehed"  # groups of files, named in errors
+RENDER_SHARE = 4  # the child renders every 4th page: its calendars take a third of the time
 
 
 def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo) -> dict[str, bytes]:
@@ -253,19 +264,21 @@ def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
     )
 
 
-def _adopt_calendars(
-    in_background: Callable[[], tuple[Any, dict[Any, Any], dict[Any, Any]]],
+def _adopt(
+    in_background: Callable[[], tuple[Any, dict[str, Any], dict[Any, Any], dict[Any, Any]]],
     memo: BuildMemo,
     programmes: tuple[Programme, ...],
     out: write.Writer,
+    attributes: dict[str, linkcheck.Attributes],
 ) -> None:
-    """Wait for the calendar files; when a child process wrote them, take its account of
-    them, and keep what it made for the next build: its copies of the programmes are
-    swapped for ours, so that identity holds."""
-    handover, revisions_made, events_made = in_background()
+    """Wait for the calendar files (and the child's pages); when a child process wrote them,
+    take its account of them and its pages' links, and keep what it made for the next build:
+    its copies of the programmes are swapped for ours, so that identity holds."""
+    handover, found_links, revisions_made, events_made = in_background()
     if handover is None:  # made in this process
         return
-    out.adopt(handover, CALENDARS)
+    out.adopt(handover)
+    attributes |= found_links
     by_slug = {p.slug: p for p in programmes}
 
     def ours(thing: object) -> object:

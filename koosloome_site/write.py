@@ -279,6 +279,7 @@ class Writer:
             return None
         names = list(names)
         return {
+            "groups": {name: self._claims.owner[_keys(name)[0]][0] for name in names},
             "digests": {name: self.digests[name] for name in names},
             "records": {name: self._records[name] for name in names if name in self._records},
             "held": {name: self._held[name] for name in names if name in self._held},
@@ -286,11 +287,11 @@ class Writer:
             "differs": self._differs,
         }
 
-    def adopt(self, handover: dict[str, Any] | None, group: str = "") -> None:
+    def adopt(self, handover: dict[str, Any] | None) -> None:
         if handover is None:
             return
         for name, digest in handover["digests"].items():
-            self._claims.claim(name, group)
+            self._claims.claim(name, handover["groups"][name])
             self.digests[name] = digest
             self._known.pop(name, None)
         self._records |= handover["records"]

@@ -135,14 +135,18 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
         step(content, templates)
 
         def clean(
-            parallel: bool, number: int = number, now: dt.datetime = now, name: str = name
+            parallel: bool,
+            search: bool = True,
+            number: int = number,
+            now: dt.datetime = now,
+            name: str = name,
         ) -> dict[str, str]:
             out = tmp_path / f"clean-{number}-{parallel}" / "out"
             sessions = files = 0 if parallel else 10**9
             monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", sessions)
             monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", files)
             forked.clear()
-            pipeline.build(content, out, now=now, templates_dir=templates)
+            pipeline.build(content, out, now=now, templates_dir=templates, search_index=search)
             # loading (half of the programme files) and the calendars
             assert forked == [parallel] * 2, f"{name}: parallel={parallel} but forked={forked}"
             found = manifest(out)
@@ -151,6 +155,9 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
 
         reference = clean(parallel=False)
         assert clean(parallel=True) == reference, f"{name}: the parallel build differs"
+        # Without the search index the child also renders a share of the pages.
+        without_index = {k: v for k, v in reference.items() if not k.startswith("pagefind/")}
+        assert clean(parallel=True, search=False) == without_index, f"{name}: pages differ"
 
         monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", 300)
         monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", 200)
