@@ -562,9 +562,11 @@ def plan(
         )
 
     by_topic: dict[str, list[ProgrammeCard]] = {slug: [] for slug in content.topics}
+    sources_of: dict[str, list[Path]] = {slug: [] for slug in content.topics}
     for programme, programme_card in zip(programmes, cards, strict=True):
         for slug in programme.topics:
             by_topic[slug].append(programme_card)
+            sources_of[slug].append(programme.source)
     topic_list = sorted(content.topics.values(), key=lambda t: t.title)
     pages.append(
         Page(
@@ -582,7 +584,7 @@ def plan(
     )
     for topic in topic_list:
         listed = sorted(by_topic[topic.slug], key=lambda c: (c.state == "past", c.slug))
-        sources = [topic.source, *(p.source for p in programmes if topic.slug in p.topics)]
+        sources = [topic.source, *sources_of[topic.slug]]
         pages.append(
             Page(
                 urls.topic(topic.slug),

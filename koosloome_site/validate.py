@@ -242,6 +242,10 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     )
 
 
+def _name(path: Path) -> str:
+    return path.name
+
+
 def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
     """The data files by folder; anything unexpected is reported, never silently ignored."""
     found: dict[str, list[Path]] = {folder: [] for folder in FOLDERS}
@@ -253,11 +257,11 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
             msg("anna olemasolev kaust: --content KAUST"),
         )
         return found
-    for entry in sorted(root.iterdir()):
+    for entry in sorted(root.iterdir(), key=_name):
         if entry.name.startswith(".") or entry.name.lower().startswith("readme"):
             continue
         if entry.is_dir() and entry.name in FOLDERS:
-            for path in sorted(entry.iterdir()):
+            for path in sorted(entry.iterdir(), key=_name):  # by name: Paths compare slowly
                 # notes for editors (README.md) are allowed; readme-kursus.yaml is a programme
                 readme = path.name.lower().startswith("readme") and path.suffix != ".yaml"
                 if path.name.startswith(".") or readme:

@@ -252,20 +252,28 @@ class Writer:
 
     def add(self, files: Mapping[str, bytes], group: str = "") -> None:
         """Part of the site ({relative posix path: bytes}); `group` names it in errors."""
+        # Locals: this loop runs for every file of the site, build after build in the preview.
         known_digests = {} if self._digests_of is None else self._digests_of
+        next_digests = {} if self._digests_of is None else self._next_digests
         live = self._live.files if self._live else {}
+        claim, digests, known, records = (
+            self._claims.claim,
+            self.digests,
+            self._known,
+            self._records,
+        )
         for name, data in files.items():
-            self._claims.claim(name, group)  # also refuses unsafe paths
+            claim(name, group)  # also refuses unsafe paths
             last = known_digests.get(name)
             digest = last[1] if last is not None and last[0] is data else _digest(data)
-            self.digests[name] = digest
-            if self._digests_of is not None:
-                self._next_digests[name] = (data, digest)
+            digests[name] = digest
+            next_digests[name] = (data, digest)
             in_output = (found := live.get(name)) is not None and found[0] == digest
-            self._differs = self._differs or not in_output
-            record = self._known.pop(name, None)
+            if not in_output:
+                self._differs = True
+            record = known.pop(name, None)
             if record is not None and record[0] == digest:
-                self._records[name] = record  # the spare has it
+                records[name] = record  # the spare has it
             elif in_output and self._held_bytes + len(data) <= HOLD_AT_MOST:
                 self._held[name] = data
                 self._held_bytes += len(data)
