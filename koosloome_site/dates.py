@@ -32,16 +32,16 @@ class PartialDate:
     month: int
     day: int | None = None
 
-    @functools.cached_property  # asked for again and again by pages and feeds
+    @property
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.month, self.day or 1)
 
-    @functools.cached_property  # asked for again and again by pages and feeds
+    @property
     def last_day(self) -> dt.date:
         last = calendar.monthrange(self.year, self.month)[1]
         return dt.date(self.year, self.month, self.day or last)
 
-    @functools.cached_property  # asked for again and again by pages and feeds
+    @property
     def iso(self) -> str:
         """ISO 8601 at the known precision, for `<time datetime>`."""
         month = f"{self.year:04d}-{self.month:02d}"

@@ -99,8 +99,8 @@ def build(
     build to this one (the preview keeps it in memory, the command line keeps the loaded
     content in the output's state folder); the output is the same without it.
     `trusted_output`: nothing but these builds changes the output folder (the preview's).
-    `loaded(memo)` is called once the content is loaded and dated (the command line saves
-    the memos it keeps on disk then)."""
+    `loaded(memo)` is called once the content is loaded and dated, before the pages are
+    rendered (the command line saves the memos it keeps on disk then)."""
     report = BuildReport()
     clock = time.perf_counter()
     memo = BuildMemo(keep=False) if memo is None else memo
@@ -137,8 +137,6 @@ def build(
         ),
     ]
     changed = history.last_changed(content_dir, sources, zone, memo.git)
-    if loaded is not None:
-        loaded(memo)
     programmes, config = content.programmes, content.config
     events = sum(len(p.sessions) for p in programmes)
     # From here on each part of the site goes into the spare tree as soon as it is made (and
@@ -198,6 +196,11 @@ def build(
             return out.handover(names), found_links, *made_here
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
+        if loaded is not None:
+            # Now, not before the child process is made: saving takes some megabytes for a
+            # moment, which the child would have inherited, and this process is well below
+            # its peak yet.
+            loaded(memo)
         rendered: dict[str, bytes] = {}  # kept only for the search index
         ours = [page for i, page in enumerate(planned) if not share or i % share]
         for name, html in render.render(ours, env, memo.rendered, templates_key):

@@ -114,10 +114,13 @@ def _keys(name: str) -> tuple[str, tuple[str, ...]]:
     parts = name.split("/")
     if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
         parts = list(_safe(name).parts)  # refused, or written the plain way
-    return (
-        _fold("/".join(parts)),
-        tuple(_fold("/".join(parts[:end])) for end in range(len(parts) - 1, 0, -1)),
-    )
+        name = "/".join(parts)
+    folders = ("/".join(parts[:end]) for end in range(len(parts) - 1, 0, -1))
+    # Thousands of files share a few folders: one string each.
+    return _fold(name), tuple(_fold(_FOLDERS.setdefault(f, f)) for f in folders)
+
+
+_FOLDERS: dict[str, str] = {}
 
 
 FileRecord = tuple[bytes, int, int]  # digest, size, st_mtime_ns
@@ -492,6 +495,8 @@ def _safe(name: str) -> PurePosixPath:
 def _fold(path: str) -> str:
     """The same text for paths that a case-insensitive or normalising file system (APFS,
     HFS+, NTFS, FAT) may take for one file: Unicode canonical caseless matching."""
+    if path.isascii() and path.islower():  # our own paths: the very same string, no copy
+        return path
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", path).casefold())
 
 
