@@ -27,8 +27,6 @@ from functools import cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
-import icalendar
-
 from . import urls
 from .calendar_links import event_times
 from .memo import Memo
@@ -283,11 +281,15 @@ def _timezone_ical() -> bytes:
     return b"".join(fold(line) + b"\r\n" for line in tallinn_timezone().content_lines() if line)
 
 
-def tallinn_timezone() -> icalendar.Timezone:
+def tallinn_timezone() -> Any:  # an icalendar.Timezone
     """Europe/Tallinn as recurring rules, the form every client understands (Outlook handles
     RDATE lists and many observances poorly): EU summer time since 2002, from the last Sunday
     of March 03.00 to the last Sunday of October 04.00 local time. Tested against the tz
-    database; validation refuses timed sessions from before SUMMER_TIME_RULES_SINCE."""
+    database; validation refuses timed sessions from before SUMMER_TIME_RULES_SINCE.
+    icalendar is imported here, once per process that makes calendars: on a big site that
+    is the child process only, and the 4 MB of the import stay out of the build's peak."""
+    import icalendar
+
     timezone = icalendar.Timezone()
     timezone.add("tzid", TIMEZONE)
     timezone.add("x-lic-location", TIMEZONE)

@@ -28,7 +28,6 @@ from . import (
     pages,
     render,
     revisions,
-    search,
     sitemap,
     timeline,
     urls,
@@ -209,6 +208,8 @@ def build(
                 rendered[name] = html
         lap("render")
         if search_index:  # made from all the pages: again only when one of them changed
+            from . import search  # Pagefind's client: asyncio and more, for this only
+
             key = tuple(rendered.values())
             add(
                 "otsinguindeks",

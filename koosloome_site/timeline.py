@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from . import urls
 from .dates import month_abbreviation, month_name
@@ -127,8 +127,8 @@ def _mark(session: Session, span: list[tuple[int, int]], lanes: list[float]) -> 
             f'M{cx - r - 2:.1f} {y + r + 2}l{2 * r + 4} {-2 * r - 4}" stroke="{INK}" '
             f'stroke-width="2"/>'
         )
-    title = escape(session.title or session.id)
-    return f'<g class="mark" data-session={quoteattr(session.id)}><title>{title}</title>{body}</g>'
+    title = escape(session.title or session.id, quote=False)
+    return f'<g class="mark" data-session="{escape(session.id)}"><title>{title}</title>{body}</g>'
 
 
 def _legend(y: float) -> str:
@@ -185,7 +185,7 @@ def svg(programme: Programme) -> bytes:
     text = "".join([*bands, *marks, _legend(legend_y)])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}"><title>{escape(describe(programme))}</title>'
+        f'viewBox="0 0 {width} {height}"><title>{escape(describe(programme), quote=False)}</title>'
         f'<rect width="{width}" height="{height}" fill="#fff"/>{text}</svg>\n'
     ).encode()
 
