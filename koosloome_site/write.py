@@ -208,6 +208,7 @@ class Writer:
         self._live: _Tree | None = None
         self._lock: int | None = None
         self._done = False  # committed: the state is saved
+        self._child_marked = False  # a forked child has written into the spare
         self._pid = os.getpid()
 
     def __enter__(self) -> Writer:
@@ -290,6 +291,7 @@ class Writer:
             return None
         names = list(names)
         return {
+            "pid": os.getpid(),
             "groups": {name: self._claims.owner[_keys(name)[0]][0] for name in names},
             "digests": {name: self.digests[name] for name in names},
             "records": {name: self._records[name] for name in names if name in self._records},
@@ -306,6 +308,7 @@ class Writer:
             self.digests[name] = digest
             self._known.pop(name, None)
         self._records |= handover["records"]
+        (self.folder / f"writing-{handover['pid']}").unlink(missing_ok=True)
         self._held |= handover["held"]
         self.written += handover["written"]
         self._differs = self._differs or handover["differs"]
@@ -355,6 +358,11 @@ class Writer:
 
     def _put(self, name: str, data: bytes, digest: bytes) -> None:
         """Write one file into the spare."""
+        if os.getpid() != self._pid and not self._child_marked:
+            # A child's files are in no record until the parent adopts them: until then its
+            # own mark says that the spare is not to be trusted (if the build fails first).
+            (self.folder / f"writing-{os.getpid()}").touch()
+            self._child_marked = True
         path = f"{self.spare_path}/{name}"
         try:
             stat = _write_file(path, data)

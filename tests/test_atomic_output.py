@@ -33,11 +33,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from koosloome_site import uptodate, write
+from koosloome_site import background, uptodate, write
 from koosloome_site.errors import BuildError
 from koosloome_site.pipeline import build
 from tests.conftest import CONTENT, ROOT
@@ -220,6 +221,28 @@ def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
     assert write.write_site(site | {"p1/index.html": b"one", "p2/index.html": b"two"}, output) == 2
     assert write.write_site(site | {"p1/index.html": b"one", "p2/index.html": b"two"}, output) == 0
     assert (output / "p2/index.html").read_bytes() == b"two"
+
+
+def test_files_a_child_wrote_for_a_build_that_failed_are_not_trusted_later(
+    tmp_path: Path,
+) -> None:
+    """A forked child writes its part of the site into the spare itself. If the build fails
+    before the parent takes the child's account of it, the spare's record is out of date:
+    the next build must not trust it, even in the preview, which does not check the files."""
+    output = tmp_path / "out"
+    write.write_site({"a.ics": b"old", "x.html": b"x"}, output)
+    write.write_site({"a.ics": b"changed", "x.html": b"x"}, output)  # the spare: the first
+
+    def child_part(writer: write.Writer) -> object:
+        writer.add({"a.ics": b"from the child"})
+        return writer.handover(["a.ics"])
+
+    with pytest.raises(BuildError), write.Writer(output, trusted=True) as writer:
+        result = background.start(partial(child_part, writer), worth_it=True)
+        assert result() is not None, "the part was made in a child process"
+        raise BuildError("a broken link, found before the child's part was taken")
+    write.write_site({"a.ics": b"old", "x.html": b"x"}, output, trusted=True)
+    assert (output / "a.ics").read_bytes() == b"old"
 
 
 def test_scratch_folders_of_killed_builds_are_removed_and_nothing_else(tmp_path: Path) -> None:
