@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from bs4 import BeautifulSoup, Tag
 
+from koosloome_site import background
 from koosloome_site.pipeline import build
 
 if TYPE_CHECKING:
@@ -71,6 +72,21 @@ def text(node: Tag | BeautifulSoup | None) -> str:
     """Visible text with whitespace collapsed, as a reader sees it."""
     assert node is not None, "element not on the page"
     return re.sub(r"\s+", " ", node.get_text(" ")).strip()
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each background.start of the test made a child process, in order."""
+    forked: list[bool] = []
+    real_start = background.start
+
+    def spy(work: Callable[[], object], worth_it: bool) -> Callable[[], object]:
+        result = real_start(work, worth_it)
+        forked.append(result is not work)
+        return result
+
+    monkeypatch.setattr(background, "start", spy)
+    return forked
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from koosloome_site import background, pipeline, validate
+from koosloome_site import pipeline, validate
 from koosloome_site.memo import BuildMemo
 from tests.conftest import ROOT, build_py, git
 
@@ -115,20 +115,12 @@ STEPS: list[tuple[str, Step, dt.datetime]] = [
 
 
 def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[bool]
 ) -> None:
+    forked = forks
     content = make_content(tmp_path)
     templates = tmp_path / "templates"
     shutil.copytree(pipeline.TEMPLATES, templates)
-    forked: list[bool] = []
-    real_start = background.start
-
-    def spy(work: Callable[[], object], worth_it: bool) -> Callable[[], object]:
-        result = real_start(work, worth_it)
-        forked.append(result is not work)
-        return result
-
-    monkeypatch.setattr(background, "start", spy)
     memo = BuildMemo()
     warm, cli = tmp_path / "warm" / "out", tmp_path / "cli" / "out"
     for number, (name, step, now) in enumerate(STEPS):
