@@ -203,12 +203,12 @@ class Writer:
         self._records: Manifest = {}  # in the spare as this site has them
         self._held: dict[str, bytes] = {}  # as the output folder has them; not in the spare
         self._held_bytes = 0
-        self._wrote: set[str] = set()
         self._differs = False  # from what the output folder holds
         self._live: _Tree | None = None
         self._lock: int | None = None
         self._done = False  # committed: the state is saved
         self._child_marked = False  # a forked child has written into the spare
+        self._written_before_child = 0  # what the parent had written when the child began
         self._pid = os.getpid()
 
     def __enter__(self) -> Writer:
@@ -257,8 +257,8 @@ class Writer:
     def add(self, files: Mapping[str, bytes], group: str = "") -> None:
         """Part of the site ({relative posix path: bytes}); `group` names it in errors."""
         # Locals: this loop runs for every file of the site, build after build in the preview.
-        known_digests = {} if self._digests_of is None else self._digests_of
-        next_digests = {} if self._digests_of is None else self._next_digests
+        keeping = self._digests_of is not None  # the digests, for the next build's writer
+        known_digests = self._digests_of if self._digests_of is not None else {}
         live = self._live.files if self._live else {}
         claim, digests, known, records = (
             self._claims.claim,
@@ -271,7 +271,8 @@ class Writer:
             last = known_digests.get(name)
             digest = last[1] if last is not None and last[0] is data else _digest(data)
             digests[name] = digest
-            next_digests[name] = (data, digest)
+            if keeping:
+                self._next_digests[name] = (data, digest)
             in_output = (found := live.get(name)) is not None and found[0] == digest
             if not in_output:
                 self._differs = True
@@ -296,7 +297,7 @@ class Writer:
             "digests": {name: self.digests[name] for name in names},
             "records": {name: self._records[name] for name in names if name in self._records},
             "held": {name: self._held[name] for name in names if name in self._held},
-            "written": sum(1 for name in names if name in self._wrote),
+            "written": self.written - self._written_before_child,
             "differs": self._differs,
         }
 
@@ -363,6 +364,7 @@ class Writer:
             # own mark says that the spare is not to be trusted (if the build fails first).
             (self.folder / f"writing-{os.getpid()}").touch()
             self._child_marked = True
+            self._written_before_child = self.written
         path = f"{self.spare_path}/{name}"
         try:
             stat = _write_file(path, data)
@@ -375,7 +377,6 @@ class Writer:
                 del self._known[inside]
             stat = _write_file(path, data)
         self._records[name] = (digest, stat.st_size, stat.st_mtime_ns)
-        self._wrote.add(name)
         self.written += 1
 
     def _make_folder(self, folder: str) -> None:
