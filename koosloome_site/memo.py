@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from .write import Kept
+
 T = TypeVar("T")
 
 
@@ -93,7 +95,7 @@ class BuildMemo:
     rendered: Memo[Any] = field(default_factory=Memo)  # render: each page's HTML
     events: Memo[Any] = field(default_factory=Memo)  # feeds: each programme's events
     links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
-    digests: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # write.write_site
+    writer: Kept = field(default_factory=Kept)  # write.Writer: what the output folder holds
     site: Memo[Any] = field(default_factory=Memo)  # what is made from many pages: search, ...
     # False for a one-off build (the command line): only what is kept on disk is kept.
     keep: bool = True

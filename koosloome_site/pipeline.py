@@ -142,7 +142,7 @@ def build(
     # is dropped unless the memo keeps it); the output folder changes only at `commit`, after
     # every check. Two files on one path (even paths differing only in letter case or Unicode
     # form) fail the build.
-    with write.Writer(output_dir, trusted_output, memo.digests if memo.keep else None) as out:
+    with write.Writer(output_dir, trusted_output, memo.writer if memo.keep else None) as out:
         attributes: dict[str, linkcheck.Attributes] = {}  # each page's links and ids
 
         def add(group: str, files: dict[str, bytes]) -> None:
@@ -192,7 +192,7 @@ def build(
                 names.append(name)
             found_links = {name: attributes[name] for name in names if name in attributes}
             made_here = memo.revisions.made(), memo.events.made()
-            return out.handover(names), found_links, *made_here
+            return out.handover(), found_links, *made_here
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
         if loaded is not None:

@@ -242,7 +242,7 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     )
 
 
-def _name(path: Path) -> str:
+def _name(path: Path | os.DirEntry[str]) -> str:
     return path.name
 
 
@@ -261,19 +261,25 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
         if entry.name.startswith(".") or entry.name.lower().startswith("readme"):
             continue
         if entry.is_dir() and entry.name in FOLDERS:
-            for path in sorted(entry.iterdir(), key=_name):  # by name: Paths compare slowly
+            # By name (Paths compare slowly); the directory's entries know whether they are
+            # files without asking the file system again.
+            with os.scandir(entry) as listing:
+                items = sorted(listing, key=_name)
+            for item in items:
+                stem, suffix = os.path.splitext(item.name)  # noqa: PTH122 (a string)
                 # notes for editors (README.md) are allowed; readme-kursus.yaml is a programme
-                readme = path.name.lower().startswith("readme") and path.suffix != ".yaml"
-                if path.name.startswith(".") or readme:
+                readme = item.name.lower().startswith("readme") and suffix != ".yaml"
+                if item.name.startswith(".") or readme:
                     continue
-                if path.suffix != ".yaml" or not path.is_file():
+                path = Path(item.path)
+                if suffix != ".yaml" or not item.is_file():
                     reader.problems.add(
                         Position(reader.display(path)),
                         "fail",
                         msg("ootamatu fail"),
                         msg("andmefailide nimi lõpeb .yaml"),
                     )
-                elif not SLUG.fullmatch(path.stem):
+                elif not SLUG.fullmatch(stem):
                     reader.problems.add(
                         Position(reader.display(path)),
                         "fail",

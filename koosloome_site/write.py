@@ -1,8 +1,8 @@
 """Write the site as a whole, atomically, touching only the files that changed.
 
 Beside the output folder lives its state folder, `.<name>.koosloome/`: a spare copy of the
-site one build behind (`spare/`) and what both trees hold (`state.pickle`: every file's
-digest, size and modification time). A build brings the spare tree up to date, writing only
+site one build behind (`spare/`) and what both trees hold (`state` and `tree-*`: every
+file's digest, size and modification time). A build brings the spare tree up to date, writing only
 files whose bytes changed and deleting those no longer made, and then exchanges it with the
 output folder in one atomic step: on Linux with `renameat2(RENAME_EXCHANGE)` (kernel 3.15+,
 glibc 2.28+; local file systems such as ext4, xfs, btrfs and tmpfs). The old output becomes
@@ -38,14 +38,15 @@ import ctypes
 import errno
 import functools
 import hashlib
+import marshal
 import os
-import pickle
 import re
 import shutil
 import sys
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -150,14 +151,11 @@ class _State:
 
 
 def write_site(
-    files: Mapping[str, bytes],
-    output: Path,
-    trusted: bool = False,
-    digests_of: dict[str, tuple[bytes, bytes]] | None = None,
+    files: Mapping[str, bytes], output: Path, trusted: bool = False, kept: Kept | None = None
 ) -> int:
     """Make `output` hold exactly `files` ({relative posix path: bytes}), all or nothing.
     Returns how many files were written (see Writer)."""
-    with Writer(output, trusted, digests_of) as writer:
+    with Writer(output, trusted, kept) as writer:
         writer.add(files)
         return writer.commit()
 
@@ -166,6 +164,23 @@ def write_site(
 # they are written into the spare at once (the first build after a clean one, whose spare is
 # empty, would otherwise hold the whole site).
 HOLD_AT_MOST = 16 * 1024 * 1024
+
+_Unit = tuple[Mapping[str, bytes], dict[str, bytes]]  # files given to `add`, their digests
+
+
+@dataclass
+class Kept:
+    """What a writer keeps for the next build into the same output folder (the preview's).
+    Each mapping of files it was given, as the output folder holds it, with the files'
+    digests: given the very same mapping object again (a memo's result), the writer takes
+    it whole instead of file by file. Such a mapping must not change in between (memoised
+    results never do)."""
+
+    digests: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # path: bytes, digest
+    units: dict[int, _Unit] = field(default_factory=dict)  # by id(): the output folder's
+    spare_units: dict[int, _Unit] = field(default_factory=dict)  # those the spare holds
+    paths: Mapping[str, bytes] = field(default_factory=dict)  # the site's, checked for clashes
+    state: _State | None = None  # the state these were true of
 
 
 class Writer:
@@ -177,39 +192,38 @@ class Writer:
     without `commit` (an error) leaves the output folder as it was.
 
     `trusted`: nobody else changes files in the output folder (the preview's own folder), so
-    the spare is not checked against its record. `digests_of` ({path: (bytes, digest)}) is
-    kept by the caller from one build to the next: the digest of the very same bytes object
-    as last time is known.
+    the spare is not checked against its record. `kept` is what the writer keeps for the
+    next build into the same folder (see Kept).
 
     A forked child can add files too (they go straight into the spare); it hands what it
     did back with `handover`, and the parent takes it with `adopt`."""
 
-    def __init__(
-        self,
-        output: Path,
-        trusted: bool = False,
-        digests_of: dict[str, tuple[bytes, bytes]] | None = None,
-    ) -> None:
+    def __init__(self, output: Path, trusted: bool = False, kept: Kept | None = None) -> None:
         self.output = output.absolute()
         self.folder = state_folder(self.output)
         self.spare_path = self.folder / "spare"
         self.trusted = trusted
         self.digests: dict[str, bytes] = {}  # every file of the site so far
         self.written = 0
-        self._digests_of = digests_of
+        self._kept = kept
         self._next_digests: dict[str, tuple[bytes, bytes]] = {}
-        self._claims = _Claims()
-        self._known: Manifest = {}  # in the spare, not (yet) part of this site
-        self._records: Manifest = {}  # in the spare as this site has them
+        self._added: list[tuple[Iterable[str], str]] = []  # paths and group, as added
+        self._units: dict[int, _Unit] = {}  # the output folder holds them (from `kept`)
+        self._spare_units: dict[int, _Unit] = {}  # so does the spare
+        self._next_units: dict[int, _Unit] = {}  # this site's
+        self._units_in_spare: dict[int, _Unit] = {}  # this site's that the spare holds now
+        self._spare: Manifest = {}  # what the spare holds
+        self._records: Manifest = {}  # what this process wrote into it
         self._held: dict[str, bytes] = {}  # as the output folder has them; not in the spare
         self._held_bytes = 0
         self._differs = False  # from what the output folder holds
         self._live: _Tree | None = None
         self._lock: int | None = None
         self._done = False  # committed: the state is saved
-        self._child_marked = False  # a forked child has written into the spare
-        self._written_before_child = 0  # what the parent had written when the child began
         self._pid = os.getpid()
+        self._child_began: int | None = None  # in a forked child: its first entry in _added
+        self._written_before_child = 0  # what the parent had written when the child began
+        self._marked = False  # a forked child has written into the spare
 
     def __enter__(self) -> Writer:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -220,7 +234,7 @@ class Writer:
             _remove_leftovers(self.output)
             interrupted = False  # a build was killed while changing the spare
             for entry in self.folder.iterdir():  # what killed builds left: marks, states
-                if entry.name.startswith(("writing-", "state.pickle.")):
+                if entry.name.startswith(("writing-", f"{_STATE}.")):
                     interrupted = interrupted or entry.name.startswith("writing-")
                     entry.unlink()
             state = _read_state(self.folder)
@@ -231,9 +245,17 @@ class Writer:
                 _remove(self.spare_path)
                 self.spare_path.mkdir()
             elif self.trusted:
-                self._known = dict(spare.files)
+                self._spare = dict(spare.files)
             else:
-                self._known = _checked(self.spare_path, spare.files)
+                self._spare = _checked(self.spare_path, spare.files)
+            kept = self._kept
+            if kept is not None:
+                if kept.state is state and self._live is not None:
+                    self._units = kept.units
+                    if spare is not None and self.trusted and not interrupted:
+                        self._spare_units = kept.spare_units
+                else:  # another build's state, or none: what was kept says nothing of it
+                    kept.units, kept.spare_units, kept.paths = {}, {}, {}
             # The spare is about to change: until the new state is saved, this mark says
             # that its record is not to be trusted.
             (self.folder / f"writing-{self._pid}").touch()
@@ -250,50 +272,90 @@ class Writer:
             if not self._done and (kind is None or issubclass(kind, BuildError | ContentError)):
                 # Stopped by a check, between files: the spare's record is still exact.
                 self._save(self._live, self._spare_tree())
+                if self._kept is not None:  # the output folder is as it was; the spare is not
+                    self._kept.spare_units = {}
         finally:
             _unlock(self._lock)
             self._lock = None
 
     def add(self, files: Mapping[str, bytes], group: str = "") -> None:
         """Part of the site ({relative posix path: bytes}); `group` names it in errors."""
-        # Locals: this loop runs for every file of the site, build after build in the preview.
-        keeping = self._digests_of is not None  # the digests, for the next build's writer
-        known_digests = self._digests_of if self._digests_of is not None else {}
+        if self._child_began is None and os.getpid() != self._pid:
+            self._child_began = len(self._added)
+        unit = self._units.get(id(files))
+        if unit is not None and unit[0] is files:
+            self._add_unit(unit, group)
+            return
+        # File by file. Locals: this loop runs for thousands of files, build after build.
+        known_digests = self._kept.digests if self._kept is not None else {}
+        next_digests = self._next_digests if self._kept is not None else None
         live = self._live.files if self._live else {}
-        claim, digests, known, records = (
-            self._claims.claim,
-            self.digests,
-            self._known,
-            self._records,
-        )
+        digests, spare = self.digests, self._spare
+        own: dict[str, bytes] = {}
+        in_spare = True
         for name, data in files.items():
-            claim(name, group)  # also refuses unsafe paths
+            if name in digests:
+                self._claim([*self._added, (files, group)])  # names both files
             last = known_digests.get(name)
             digest = last[1] if last is not None and last[0] is data else _digest(data)
-            digests[name] = digest
-            if keeping:
-                self._next_digests[name] = (data, digest)
+            own[name] = digest
+            if next_digests is not None:
+                next_digests[name] = (data, digest)
             in_output = (found := live.get(name)) is not None and found[0] == digest
             if not in_output:
                 self._differs = True
-            record = known.pop(name, None)
+            record = spare.get(name)
             if record is not None and record[0] == digest:
-                records[name] = record  # the spare has it
-            elif in_output and self._held_bytes + len(data) <= HOLD_AT_MOST:
+                continue  # the spare has it
+            if in_output and self._held_bytes + len(data) <= HOLD_AT_MOST:
                 self._held[name] = data
                 self._held_bytes += len(data)
+                in_spare = False
             else:
                 self._put(name, data, digest)
+        digests |= own
+        self._added.append((own, group))
+        if self._kept is not None:  # (a one-off build keeps nothing: it would hold the site)
+            self._next_units[id(files)] = unit = (files, own)
+            if in_spare:
+                self._units_in_spare[id(files)] = unit
 
-    def handover(self, names: Iterable[str]) -> dict[str, Any] | None:
-        """In a forked child: what it did with the files `names`, for the parent's `adopt`.
+    def _add_unit(self, unit: _Unit, group: str) -> None:
+        """Files the last build was given as the very same mapping: the output folder holds
+        them as they are, with the digests then."""
+        files, own = unit
+        if not self.digests.keys().isdisjoint(own):
+            self._claim([*self._added, (own, group)])
+        self.digests |= own
+        self._added.append((own, group))
+        self._next_units[id(files)] = unit
+        spare_unit = self._spare_units.get(id(files))
+        if spare_unit is None or spare_unit[0] is not files:  # the spare may not hold them
+            in_spare = True
+            for name, digest in own.items():
+                record = self._spare.get(name)
+                if record is None or record[0] != digest:
+                    data = files[name]
+                    if self._held_bytes + len(data) <= HOLD_AT_MOST:
+                        self._held[name] = data
+                        self._held_bytes += len(data)
+                        in_spare = False
+                    else:
+                        self._put(name, data, digest)
+            if not in_spare:
+                return
+        self._units_in_spare[id(files)] = unit
+
+    def handover(self) -> dict[str, Any] | None:
+        """In a forked child: what it did with the files it added, for the parent's `adopt`.
         None in the process that opened the writer (nothing to hand over)."""
         if os.getpid() == self._pid:
             return None
-        names = list(names)
+        added = self._added[self._child_began :] if self._child_began is not None else []
+        names = [name for own, _ in added for name in own]
         return {
             "pid": os.getpid(),
-            "groups": {name: self._claims.owner[_keys(name)[0]][0] for name in names},
+            "added": [(list(own), group) for own, group in added],
             "digests": {name: self.digests[name] for name in names},
             "records": {name: self._records[name] for name in names if name in self._records},
             "held": {name: self._held[name] for name in names if name in self._held},
@@ -304,11 +366,11 @@ class Writer:
     def adopt(self, handover: dict[str, Any] | None) -> None:
         if handover is None:
             return
-        for name, digest in handover["digests"].items():
-            self._claims.claim(name, handover["groups"][name])
-            self.digests[name] = digest
-            self._known.pop(name, None)
-        self._records |= handover["records"]
+        if not self.digests.keys().isdisjoint(handover["digests"]):
+            self._claim(self._added + handover["added"])
+        self.digests |= handover["digests"]
+        self._added += handover["added"]
+        self._spare |= handover["records"]
         (self.folder / f"writing-{handover['pid']}").unlink(missing_ok=True)
         self._held |= handover["held"]
         self.written += handover["written"]
@@ -321,22 +383,27 @@ class Writer:
 
     def commit(self) -> int:
         """Put the site in place; returns how many files were written."""
-        if self._digests_of is not None:
-            self._digests_of.clear()
-            self._digests_of.update(self._next_digests)
+        kept = self._kept
+        if kept is None or self.digests.keys() != kept.paths.keys():
+            self._claim(self._added)  # the last build's very paths were checked then
+        if kept is not None:
+            kept.digests = self._next_digests
+            kept.paths = self.digests
         live = self._live
         if live and not self._differs and len(self.digests) == len(live.files):
-            self._save(live, self._spare_tree())
-            return 0  # the output folder already holds exactly this site
+            self._save(live, self._spare_tree())  # the output folder holds exactly this site
+            if kept is not None:
+                kept.units, kept.spare_units = self._next_units, self._units_in_spare
+            return 0
         for name, data in self._held.items():
             self._put(name, data, self.digests[name])
         self._held, self._held_bytes = {}, 0
-        for name in sorted(self._known, reverse=True):  # in the spare, not in the site
-            path = self.spare_path / name
+        for name in sorted(self._spare.keys() - self.digests.keys(), reverse=True):
+            path = self.spare_path / name  # in the spare, not in the site
             path.unlink(missing_ok=True)
             _prune(path.parent, self.spare_path)
-        self._known = {}
-        written_tree = _tree(self.spare_path, self._records)
+            del self._spare[name]
+        written_tree = _tree(self.spare_path, self._spare)
         if not self.output.exists():
             self.spare_path.rename(self.output)
             new_spare = None
@@ -355,15 +422,25 @@ class Writer:
             new_spare = _tree(self.spare_path, live.files) if live else None
         written_tree.device, written_tree.inode = _identity(self.output)
         self._save(written_tree, new_spare)
+        if kept is not None:  # the old output folder is the spare now
+            kept.units, kept.spare_units = self._next_units, self._units if new_spare else {}
         return self.written
+
+    def _claim(self, added: Iterable[tuple[Iterable[str], str]]) -> None:
+        """Check the site's paths (see _Claims): raises on the first clash."""
+        claims = _Claims()
+        for names, group in added:
+            for name in names:
+                claims.claim(name, group)
 
     def _put(self, name: str, data: bytes, digest: bytes) -> None:
         """Write one file into the spare."""
-        if os.getpid() != self._pid and not self._child_marked:
+        _keys(name)  # refuses a path out of the output folder before anything is written
+        if os.getpid() != self._pid and self._child_began is not None and not self._marked:
             # A child's files are in no record until the parent adopts them: until then its
             # own mark says that the spare is not to be trusted (if the build fails first).
             (self.folder / f"writing-{os.getpid()}").touch()
-            self._child_marked = True
+            self._marked = True
             self._written_before_child = self.written
         path = f"{self.spare_path}/{name}"
         try:
@@ -373,10 +450,11 @@ class Writer:
             stat = _write_file(path, data)
         except IsADirectoryError:  # the spare had a folder here: its files go with it
             shutil.rmtree(path)
-            for inside in [k for k in self._known if k.startswith(name + "/")]:
-                del self._known[inside]
+            for inside in [k for k in self._spare if k.startswith(name + "/")]:
+                del self._spare[inside]
+                self._records.pop(inside, None)
             stat = _write_file(path, data)
-        self._records[name] = (digest, stat.st_size, stat.st_mtime_ns)
+        self._spare[name] = self._records[name] = (digest, stat.st_size, stat.st_mtime_ns)
         self.written += 1
 
     def _make_folder(self, folder: str) -> None:
@@ -388,14 +466,18 @@ class Writer:
                 above = "/".join(parts[:end])
                 if os.path.isfile(f"{self.spare_path}/{above}"):  # noqa: PTH113
                     os.unlink(f"{self.spare_path}/{above}")  # noqa: PTH108
-                    self._known.pop(above, None)
+                    self._spare.pop(above, None)
+                    self._records.pop(above, None)
             os.makedirs(f"{self.spare_path}/{folder}", exist_ok=True)  # noqa: PTH103
 
     def _spare_tree(self) -> _Tree:
-        return _tree(self.spare_path, self._known | self._records)
+        return _tree(self.spare_path, self._spare)
 
     def _save(self, live: _Tree | None, spare: _Tree | None) -> None:
-        _save_state(self.folder, _State(live=live, spare=spare))
+        state = _State(live=live, spare=spare)
+        _save_state(self.folder, state)
+        if self._kept is not None:
+            self._kept.state = state
         self._done = True
         (self.folder / f"writing-{self._pid}").unlink(missing_ok=True)
 
@@ -462,35 +544,73 @@ def _tree(path: Path, files: Manifest) -> _Tree:
     return _Tree(*_identity(path), files)
 
 
+# The state: `state` names each tree's identity and the file holding its manifest
+# (`tree-*`, marshal: a dictionary of strings, bytes and integers, read and written several
+# times faster than a pickle). A manifest is written once: after a build the spare's is the
+# old output folder's, already on disk, so each build writes one manifest, not two.
+_STATE = "state"
+_FORMAT = 1
+
 # The state this process last saved or read, with the identity of its file: a process that
 # builds again and again (the preview) does not read back what it wrote.
 _last_state: tuple[tuple[int, int, int, int], _State] | None = None
+_saved: dict[int, tuple[Manifest, str]] = {}  # id(manifest) -> (manifest, its file)
 
 
 def _read_state(folder: Path) -> _State:
     global _last_state
     try:
-        with (folder / "state.pickle").open("rb") as file:
+        with (folder / _STATE).open("rb") as file:
             found = os.fstat(file.fileno())
             identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
             if _last_state is not None and _last_state[0] == identity:
                 return _last_state[1]
-            state = pickle.load(file)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+            version, *trees = marshal.load(file)
+        if version != _FORMAT:
+            return _State()
+        live, spare = (_read_tree(folder, tree) for tree in trees)
+    except (OSError, EOFError, ValueError, TypeError):  # unreadable: the trees are unknown
         return _State()
-    if not isinstance(state, _State):
-        return _State()
+    state = _State(live, spare)
     _last_state = identity, state
     return state
 
 
+def _read_tree(folder: Path, tree: tuple[int, int, str] | None) -> _Tree | None:
+    if tree is None:
+        return None
+    device, inode, name = tree
+    files = marshal.loads((folder / name).read_bytes())
+    if not isinstance(files, dict):
+        raise ValueError(name)
+    _saved[id(files)] = files, name
+    return _Tree(device, inode, files)
+
+
 def _save_state(folder: Path, state: _State) -> None:
     global _last_state
-    scratch = folder / f"state.pickle.{os.getpid()}"
-    scratch.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    trees: list[tuple[int, int, str] | None] = []
+    for tree in (state.live, state.spare):
+        if tree is None:
+            trees.append(None)
+            continue
+        saved = _saved.get(id(tree.files))
+        if saved is None or saved[0] is not tree.files or not (folder / saved[1]).exists():
+            name = f"tree-{os.getpid()}-{time.time_ns()}"
+            (folder / name).write_bytes(marshal.dumps(tree.files))
+            saved = _saved[id(tree.files)] = tree.files, name
+        trees.append((tree.device, tree.inode, saved[1]))
+    scratch = folder / f"{_STATE}.{os.getpid()}"
+    scratch.write_bytes(marshal.dumps((_FORMAT, *trees)))
     found = scratch.stat()
-    scratch.replace(folder / "state.pickle")
+    scratch.replace(folder / _STATE)
     _last_state = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns), state
+    in_use = {tree[2] for tree in trees if tree}
+    for entry in os.scandir(folder):  # manifests of trees no longer there
+        if entry.name.startswith("tree-") and entry.name not in in_use:
+            os.unlink(entry.path)  # noqa: PTH108
+    for key in [key for key, (_, name) in _saved.items() if name not in in_use]:
+        del _saved[key]
 
 
 def _safe(name: str) -> PurePosixPath:

@@ -223,6 +223,48 @@ def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
     assert (output / "p2/index.html").read_bytes() == b"two"
 
 
+def test_the_preview_given_the_same_parts_again_keeps_both_trees_right(tmp_path: Path) -> None:
+    """The preview's writer takes a part it was given last time (the very same mapping, from
+    a memo) whole, trusting its record of both trees: after the output folder and the spare
+    have been swapped, and after a failed build changed the spare, the site must still be
+    exactly what was given."""
+    output, kept = tmp_path / "out", write.Kept()
+    a = {"a/1.ics": b"one", "a/2.ics": b"two"}
+    b, b2 = {"b/1.ics": b"b"}, {"b/1.ics": b"b, edited"}
+
+    def build(*parts: dict[str, bytes]) -> int:
+        with write.Writer(output, trusted=True, kept=kept) as writer:
+            for part in parts:
+                writer.add(part)
+            written = writer.commit()
+        assert manifest(output) == manifest_of({k: v for part in parts for k, v in part.items()})
+        return written
+
+    build(a, b)
+    build(a, b2)
+    assert build(a, b) == 0  # the spare held this site: swapped back in
+    assert build(a, b2) == 0
+    with pytest.raises(BuildError), write.Writer(output, trusted=True, kept=kept) as writer:
+        writer.add({"a/1.ics": b"a failed build's", "a/2.ics": b"two"})  # into the spare
+        raise BuildError("a broken link")
+    assert build(a, b) == 1  # a/1.ics again (the spare holds b: the site two builds ago)
+
+
+def test_the_preview_still_refuses_two_files_on_one_path(tmp_path: Path) -> None:
+    output, kept = tmp_path / "out", write.Kept()
+    part = {"a/index.html": b"a"}
+    write.write_site(part, output, trusted=True, kept=kept)
+    with pytest.raises(BuildError, match="macOS"), write.Writer(output, True, kept) as writer:
+        writer.add(part)  # taken whole
+        writer.add({"A/index.html": b"A"})
+        writer.commit()
+    assert manifest(output) == manifest_of(part)
+
+
+def manifest_of(files: dict[str, bytes]) -> Manifest:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}
+
+
 def test_files_a_child_wrote_for_a_build_that_failed_are_not_trusted_later(
     tmp_path: Path,
 ) -> None:
@@ -235,7 +277,7 @@ def test_files_a_child_wrote_for_a_build_that_failed_are_not_trusted_later(
 
     def child_part(writer: write.Writer) -> object:
         writer.add({"a.ics": b"from the child"})
-        return writer.handover(["a.ics"])
+        return writer.handover()
 
     with pytest.raises(BuildError), write.Writer(output, trusted=True) as writer:
         result = background.start(partial(child_part, writer), worth_it=True)
