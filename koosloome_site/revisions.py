@@ -27,12 +27,13 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .history import resolver
 from .memo import Memo
 from .model import Programme
 from .uptodate import head_key
@@ -68,6 +69,7 @@ def session_revisions(
         (head_key(root), sources),
         lambda: _committed_versions(root, list(sources)),
     )
+    resolve = resolver()
     return {
         programme.slug: memo.get(
             ("programme", programme.source),
@@ -76,7 +78,7 @@ def session_revisions(
             partial(
                 _programme_revisions,
                 programme,
-                committed.get(_resolved(memo, programme.source), []),
+                committed.get(_resolved(memo, programme.source, resolve), []),
                 changed,
             ),
         )
@@ -84,10 +86,10 @@ def session_revisions(
     }
 
 
-def _resolved(memo: Memo[Any], path: Path) -> Path:
+def _resolved(memo: Memo[Any], path: Path, resolve: Callable[[Path], Path]) -> Path:
     """`path.resolve()`, asked of the file system once per path (a thousand programmes'
     worth of lstat calls was a tenth of a warm rebuild)."""
-    resolved: Path = memo.get(("resolved", path), (), None, path.resolve)
+    resolved: Path = memo.get(("resolved", path), (), None, partial(resolve, path))
     return resolved
 
 
@@ -163,9 +165,10 @@ def _committed_versions(
 ) -> dict[Path, list[tuple[dt.datetime, bytes]]]:
     """Each file's committed versions on the first-parent line, oldest first; two git calls
     in all, whatever the number of files and commits."""
-    wanted = {path.resolve() for path in files}
+    resolve = resolver()
+    wanted = {resolve(path) for path in files}
     # absolute: git runs in `root`, where a relative --content would not name these folders
-    folders = sorted({str(path.parent.resolve()) for path in files})
+    folders = sorted({str(resolve(path.parent)) for path in files})
     if not folders:
         return {}
     try:
@@ -185,7 +188,7 @@ def _committed_versions(
         if not field:
             continue
         if field.startswith(":"):  # ":100644 100644 <old> <new> M", then the path
-            blob, path = field.split()[3], (top / next(fields)).resolve()
+            blob, path = field.split()[3], resolve(top / next(fields))
             if when is not None and path in wanted:
                 changes.append((when, path, blob))
         else:

@@ -312,6 +312,9 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
+_STRUCTURE = re.compile(r"^[ -]+", re.MULTILINE)  # a line's indentation and "- " marks
+
+
 def _too_deep(text: str) -> tuple[int, int] | None:
     """(line, column) where nesting first goes deeper than MAX_DEPTH, or None.
 
@@ -320,6 +323,12 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     still open; quoted scalars, comments and block scalars (`|`, `>`) are skipped. It may
     count a little differently from the YAML parser in odd files; the parser's events are
     checked against MAX_DEPTH again."""
+    # A level opens at a deeper indentation, at a "- " or at a bracket: a file whose lines
+    # start with fewer spaces and dashes, plus all its brackets, than MAX_DEPTH cannot go
+    # deeper (the usual case, and this bound costs a fraction of the scan).
+    prefix = max(map(len, _STRUCTURE.findall(text)), default=0)
+    if prefix + 1 + text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
     indents: list[int] = []  # columns of the open block levels
     flow = 0  # open flow brackets
     quote = ""  # the quote of a quoted scalar that goes on to the next line
