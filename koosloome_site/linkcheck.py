@@ -11,7 +11,9 @@ compiled regular expression per page picks the ` href="…"`, ` src="…"` and `
 attributes as our templates and the Markdown sanitiser write them (double quotes, one space
 before the name), leaving out links to other sites inside the regular expression engine; the
 addresses that are exactly a file of the build (most of them) are settled by one set
-difference; each remaining address is resolved once per build. Only a page with a problem is
+difference; each remaining address is resolved once per build. The preview does not look
+again at a page found fine by its last build while the page's links, the site's files and the
+ids of the pages it jumps into are the very same objects. Only a page with a problem is
 parsed properly (html.parser), to confirm that the address is an attribute and not text that
 looks like one (say, HTML shown in a code sample). tests/test_linkcheck.py checks that the
 regular expression finds exactly what html.parser finds on every page of the real and the rich
@@ -26,7 +28,7 @@ import html.parser
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,15 +69,19 @@ def check_links(
 
 
 def check_site(
-    names: Iterable[str],
+    names: Mapping[str, object],
     attributes: dict[str, Attributes],
     base_url: str,
     read: Callable[[str], bytes],
     pages: Iterable[Page] = (),
     templates_dir: Path | None = None,
+    checked: Checked | None = None,
 ) -> None:
-    """check_links for a site whose pages were read as they were made (page_attributes)."""
-    problems = problems_in(names, attributes, base_url, read)
+    """check_links for a site whose pages were read as they were made (page_attributes).
+    With `checked` (the preview's, kept from one build to the next), a page found fine last
+    time is not looked at again while its links, the site's files and the ids it links to
+    are the very same."""
+    problems = problems_in(names, attributes, base_url, read, checked)
     if problems:
         raise BuildError(report(problems, pages, templates_dir))
 
@@ -107,25 +113,58 @@ def page_attributes(name: str, data: bytes, base_url: str, memo: Memo[Any]) -> A
     return attributes
 
 
+@dataclass
+class Checked:
+    """What the last link check found fine: its site, and each page's links with the ids
+    of the pages they jump into (the very same objects: the memo's)."""
+
+    site: _Site | None = None
+    pages: dict[str, tuple[Attributes, list[_Jump]]] = field(default_factory=dict)
+
+
+_Jump = tuple[str, frozenset[bytes] | None]  # a linked page and its ids when checked
+
+
 def problems_in(
-    names: Iterable[str],
+    names: Mapping[str, object],
     attributes: dict[str, Attributes],
     base_url: str,
     read: Callable[[str], bytes],
+    checked: Checked | None = None,
 ) -> list[Problem]:
     """The problems of the pages whose `attributes` are given, in a site of the files
     `names`; `read` gives a page's bytes, for the few pages that need a closer look."""
-    site = _Site(base_url, names)
+    last = checked if checked is not None else Checked()
+    same_site = last.site is not None and last.site.same(base_url, names)
+    site = last.site if same_site and last.site is not None else _Site(base_url, names)
+    fine: dict[str, tuple[Attributes, list[_Jump]]] = {}
     resolved: dict[tuple[str, bytes], _Target | None] = {}  # shared by all pages
     problems = []
     for page, (links, _ids) in list(attributes.items()):
+        before = last.pages.get(page) if same_site else None
+        if (
+            before is not None
+            and before[0] is attributes[page]
+            and all(_ids_of(attributes, file) is ids for file, ids in before[1])
+        ):
+            fine[page] = before
+            continue
+        jumps: list[_Jump] = []
         # Addresses that are exactly a file of the build need no further look.
-        if _check_page(page, _unknown(links, site), attributes, site, resolved):
+        if not _check_page(page, _unknown(links, site), attributes, site, resolved, jumps):
+            fine[page] = attributes[page], jumps
+        else:
             # Confirm with an HTML parser: an attribute, not text that looks like one.
             parsed_links, ids = _parsed_attributes(read(page))
             attributes[page] = (tuple(parsed_links), frozenset(ids))
-            problems += _check_page(page, _unknown(parsed_links, site), attributes, site, {})
+            problems += _check_page(page, _unknown(parsed_links, site), attributes, site, {}, [])
+    if checked is not None:
+        checked.site, checked.pages = site, fine
     return sorted(problems, key=lambda p: (p.page, p.link))
+
+
+def _ids_of(attributes: Mapping[str, Attributes], file: str) -> frozenset[bytes] | None:
+    return attributes[file][1] if file in attributes else None
 
 
 def _unknown(links: Iterable[bytes], site: _Site) -> set[bytes]:
@@ -133,7 +172,7 @@ def _unknown(links: Iterable[bytes], site: _Site) -> set[bytes]:
 
 
 class _Site:
-    def __init__(self, base_url: str, files: Iterable[str]) -> None:
+    def __init__(self, base_url: str, files: Mapping[str, object]) -> None:
         parts = urlsplit(base_url)
         self.base_url = base_url
         self.netloc = parts.netloc.lower()
@@ -143,6 +182,11 @@ class _Site:
         base = self.base_path.encode()
         self.files = {base + name.encode() for name in files}
         self.files |= {name[:-10] for name in self.files if name.endswith(b"/index.html")}
+        self._names = files
+
+    def same(self, base_url: str, files: Mapping[str, object]) -> bool:
+        """Whether this is the site of these very files."""
+        return base_url == self.base_url and files.keys() == self._names.keys()
 
 
 class _Scanner:
@@ -215,14 +259,16 @@ def _check_page(
     attributes: Mapping[str, Attributes],
     site: _Site,
     resolved: dict[tuple[str, bytes], _Target | None],
+    jumps: list[_Jump],
 ) -> list[Problem]:
+    """The page's problems; `jumps` gets each page whose ids were looked at."""
     problems = []
     address = "" if page == urls.NOT_FOUND else page.removesuffix("index.html")
     for value in values:
         if not value:
             continue  # href="": this page
         relative = False
-        if value[:1] == b"#":  # a jump within the page
+        if value[:1] == b"#":  # a jump within the page (its own ids: its attributes)
             if value[1:] in attributes[page][1]:
                 continue  # written exactly as the id: the commonest case
             text = _text(value)
@@ -251,7 +297,8 @@ def _check_page(
             problems.append(Problem(page, text, note))
         elif target.fragment and target.fragment.lower() != "top":  # "#top": the top (HTML)
             assert target.file is not None
-            ids = attributes[target.file][1] if target.file in attributes else None
+            ids = _ids_of(attributes, target.file)
+            jumps.append((target.file, ids))
             if ids is not None and not _has_id(ids, target.fragment):
                 where = "sellel lehel" if target.file == page else f"lehel {_page(target.file)}"
                 problems.append(Problem(page, text, f'{where} ei ole id="{target.fragment}"'))

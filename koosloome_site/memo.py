@@ -45,10 +45,13 @@ class Memo(Generic[T]):
         # and copies (from a child process or the cache) are compared field by field.
         if last is not None and last[0] == objects and last[1] == values:
             self.hits += 1
-            result = last[2]
-        else:
-            self.misses += 1
-            result = make()
+            # The entry as it was: making a new one each time, and freeing the old, took a
+            # few milliseconds of each preview rebuild. (Equal copies stay compared field by
+            # field until they change: a file saved unchanged, a child's results.)
+            self._next[name] = last
+            return last[2]
+        self.misses += 1
+        result = make()
         self._next[name] = (objects, values, result)
         return result
 
@@ -97,6 +100,7 @@ class BuildMemo:
     links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
     writer: Kept = field(default_factory=Kept)  # write.Writer: what the output folder holds
     site: Memo[Any] = field(default_factory=Memo)  # what is made from many pages: search, ...
+    checked: Any = field(default_factory=lambda: _checked())  # linkcheck: pages found fine
     # False for a one-off build (the command line): only what is kept on disk is kept.
     keep: bool = True
 
@@ -110,6 +114,12 @@ class BuildMemo:
         for memo in vars(self).values():
             if isinstance(memo, Memo):
                 memo.next_build()
+
+
+def _checked() -> Any:
+    from .linkcheck import Checked  # which imports this module
+
+    return Checked()
 
 
 CACHE = "memo.pickle"

@@ -502,24 +502,6 @@ def plan(
     def updated(sources: Iterable[Path]) -> dict[str, str]:
         return _day(max(changed[p] for p in sources).date())
 
-    def referenced(programme: Programme) -> list[Topic | Person | Organisation]:
-        return [
-            *(content.topics[t] for t in programme.topics),
-            *(content.people[m.person] for m in programme.team),
-            *(content.people[c.person] for c in programme.contacts if c.person),
-            *(content.organisations[o] for o in (*programme.organisers, *programme.partners)),
-            *(content.organisations[c.organisation] for c in programme.contacts if c.organisation),
-        ]
-
-    def programme_page(programme: Programme, sources: list[Path]) -> Page:
-        return Page(
-            urls.programme(programme.slug),
-            "programme.html",
-            {"updated": updated(sources)},
-            tuple(sources),
-            partial(programme_context, content, programme, now),
-        )
-
     def status(programme: Programme) -> tuple[dt.date, int]:
         """All that a programme's page takes from `now`: the day, and how many of its
         sessions have ended (the ends sorted once per programme)."""
@@ -550,14 +532,14 @@ def plan(
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
     ]
     for programme in programmes:
-        entities = referenced(programme)
+        entities = referenced(content, programme)
         sources = [programme.source, *(entity.source for entity in entities)]
         pages.append(
             memo.get(
                 ("page", programme.slug),
                 (programme, *entities),
                 (status(programme), [changed[s] for s in sources], config),
-                partial(programme_page, programme, sources),
+                partial(_programme_page, content, programme, now, changed, sources),
             )
         )
 
@@ -667,6 +649,42 @@ def plan(
         if page.more is None:
             page.context.setdefault("json_ld", site_graph)
     return pages
+
+
+def referenced(content: Content, programme: Programme) -> list[Topic | Person | Organisation]:
+    """What a programme's page shows of other files: its topics, people, organisations."""
+    return [
+        *(content.topics[t] for t in programme.topics),
+        *(content.people[m.person] for m in programme.team),
+        *(content.people[c.person] for c in programme.contacts if c.person),
+        *(content.organisations[o] for o in (*programme.organisers, *programme.partners)),
+        *(content.organisations[c.organisation] for c in programme.contacts if c.organisation),
+    ]
+
+
+def programme_page(
+    content: Content, programme: Programme, now: dt.datetime, changed: dict[Path, dt.datetime]
+) -> Page:
+    """A programme's page as `plan` makes it: a part of the site's pages can be rendered
+    elsewhere (another process) without the rest of the plan."""
+    sources = [programme.source, *(entity.source for entity in referenced(content, programme))]
+    return _programme_page(content, programme, now, changed, sources)
+
+
+def _programme_page(
+    content: Content,
+    programme: Programme,
+    now: dt.datetime,
+    changed: dict[Path, dt.datetime],
+    sources: list[Path],
+) -> Page:
+    return Page(
+        urls.programme(programme.slug),
+        "programme.html",
+        {"updated": _day(max(changed[p] for p in sources).date()), "as_of": _day(now.date())},
+        tuple(sources),
+        partial(programme_context, content, programme, now),
+    )
 
 
 def _day(day: dt.date) -> dict[str, str]:

@@ -153,6 +153,45 @@ def build(
                         name, data, config.base_url, memo.links
                     )
 
+        assets = render.load_assets(templates_dir)
+        add("templates/assets", assets)
+        env = render.environment(templates_dir, config, assets)
+        templates_key = _templates_key(templates_dir)
+
+        # On a big site the other core makes and writes the calendar files (the costliest
+        # output) and the timelines, then renders every RENDER_SHARE-th programme page, while
+        # this one plans the pages and renders the rest (not when the pages' bytes are needed
+        # here: by the memo, or for the search index). Not worth it when the last build's
+        # events can be reused.
+        parallel = events >= PARALLEL_FROM_SESSIONS and not memo.events
+        share = RENDER_SHARE if parallel and not (memo.keep or search_index) else 0
+        theirs = programmes[::share] if share else ()
+
+        def calendars_and_pages() -> tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...]]:
+            found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
+            names: list[str] = []
+
+            def write_calendars(files: dict[str, bytes]) -> None:
+                out.add(files, CALENDARS)
+                names.extend(files)
+
+            feeds.feeds(content, found, memo.events, write_calendars)
+            _timelines(programmes, memo, out)
+            mine = [pages.programme_page(content, p, now, changed) for p in theirs]
+            for name, html in render.render(mine, env, memo.rendered, templates_key):
+                add(PAGES, {name: html})
+                names.append(name)
+            found_links = {name: attributes[name] for name in names if name in attributes}
+            made_here = memo.revisions.made(), memo.events.made(), memo.site.made()
+            return out.handover(), found_links, made_here
+
+        in_background = background.start(calendars_and_pages, worth_it=parallel)
+        if loaded is not None:
+            # Now, not before the child process is made: saving takes some megabytes for a
+            # moment, which the child would have inherited, and this process is well below
+            # its peak yet.
+            loaded(memo)
+
         planned = pages.plan(content, now, changed, memo.pages)
         made = memo.site.get
         pages_now = tuple(planned)
@@ -164,44 +203,11 @@ def build(
         )
         add("uudisvoog", _atom(content, planned, changed, memo))
         add("robots", {urls.ROBOTS: sitemap.robots(config.base_url)})
-        assets = render.load_assets(templates_dir)
-        add("templates/assets", assets)
-        env = render.environment(templates_dir, config, assets)
-        templates_key = _templates_key(templates_dir)
         lap("plan")
 
-        # On a big site the other core makes and writes the calendar files (the costliest
-        # output), then renders every RENDER_SHARE-th page while this one renders the rest
-        # (not when the pages' bytes are needed here: by the memo, or for the search index).
-        # Not worth it when the last build's events can be reused.
-        parallel = events >= PARALLEL_FROM_SESSIONS and not memo.events
-        share = RENDER_SHARE if parallel and not (memo.keep or search_index) else 0
-        theirs = planned[::share] if share else []
-
-        def calendars_and_pages() -> tuple[Any, dict[str, Any], dict[Any, Any], dict[Any, Any]]:
-            found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
-            names: list[str] = []
-
-            def write_calendars(files: dict[str, bytes]) -> None:
-                out.add(files, CALENDARS)
-                names.extend(files)
-
-            feeds.feeds(content, found, memo.events, write_calendars)
-            for name, html in render.render(theirs, env, memo.rendered, templates_key):
-                add(PAGES, {name: html})
-                names.append(name)
-            found_links = {name: attributes[name] for name in names if name in attributes}
-            made_here = memo.revisions.made(), memo.events.made()
-            return out.handover(), found_links, *made_here
-
-        in_background = background.start(calendars_and_pages, worth_it=parallel)
-        if loaded is not None:
-            # Now, not before the child process is made: saving takes some megabytes for a
-            # moment, which the child would have inherited, and this process is well below
-            # its peak yet.
-            loaded(memo)
         rendered: dict[str, bytes] = {}  # kept only for the search index
-        ours = [page for i, page in enumerate(planned) if not share or i % share]
+        elsewhere = {urls.programme(programme.slug) for programme in theirs}
+        ours = [page for page in planned if page.path not in elsewhere]
         for name, html in render.render(ours, env, memo.rendered, templates_key):
             add(PAGES, {name: html})
             if search_index:
@@ -216,11 +222,16 @@ def build(
                 made("search", key, config, partial(search.search_index, rendered, config)),
             )
         lap("search")
-        add("ajajooned", _timelines(programmes, memo))
         _adopt(in_background, memo, programmes, out, attributes)
         lap("outputs")
         linkcheck.check_site(
-            out.digests, attributes, config.base_url, out.read, planned, templates_dir
+            out.digests,
+            attributes,
+            config.base_url,
+            out.read,
+            planned,
+            templates_dir,
+            memo.checked if memo.keep else None,
         )
         lap("links")
         report.written = out.commit()
@@ -230,20 +241,21 @@ def build(
     return report
 
 
-CALENDARS, PAGES = "kalendrifailid", "lehed"  # groups of files, named in errors
-RENDER_SHARE = 4  # the child renders every 4th page: its calendars take a third of the time
+CALENDARS, PAGES, TIMELINES = "kalendrifailid", "lehed", "ajajooned"  # named in errors
+# The child renders every 4th programme page: with the calendars and timelines that balances
+# the pages' plan and the rest of the rendering here.
+RENDER_SHARE = 4
 
 
-def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    for programme in programmes:
-        files |= memo.site.get(
+def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Writer) -> None:
+    for programme in programmes:  # one part each: the writer takes an unchanged one whole
+        files = memo.site.get(
             ("timeline", programme.slug),
             (programme,),
             None,
             partial(timeline.timelines, (programme,)),
         )
-    return files
+        out.add(files, TIMELINES)
 
 
 def _sitemap(planned: list[pages.Page], base_url: str) -> dict[str, bytes]:
@@ -269,7 +281,7 @@ def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 def _adopt(
-    in_background: Callable[[], tuple[Any, dict[str, Any], dict[Any, Any], dict[Any, Any]]],
+    in_background: Callable[[], tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...]]],
     memo: BuildMemo,
     programmes: tuple[Programme, ...],
     out: write.Writer,
@@ -278,7 +290,7 @@ def _adopt(
     """Wait for the calendar files (and the child's pages); when a child process wrote them,
     take its account of them and its pages' links, and keep what it made for the next build:
     its copies of the programmes are swapped for ours, so that identity holds."""
-    handover, found_links, revisions_made, events_made = in_background()
+    handover, found_links, (revisions_made, events_made, site_made) = in_background()
     if handover is None:  # made in this process
         return
     out.adopt(handover)
@@ -290,3 +302,4 @@ def _adopt(
 
     memo.revisions.adopt(revisions_made, ours)
     memo.events.adopt(events_made, ours)
+    memo.site.adopt(site_made, ours)  # the timelines

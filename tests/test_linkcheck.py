@@ -6,12 +6,14 @@ import datetime as dt
 import html
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from koosloome_site import linkcheck
 from koosloome_site.errors import BuildError
+from koosloome_site.memo import Memo
 from koosloome_site.pipeline import TEMPLATES, build
 from tests.conftest import CONTENT
 
@@ -294,3 +296,27 @@ def _internal(link: str, base_url: str) -> bool:
 
 def _host(sitemap: bytes) -> str:
     return sitemap.split(b"<loc>", 1)[1].split(b"</loc>", 1)[0].decode().split("/")[2]
+
+
+def test_the_preview_checks_again_a_page_whose_linked_ids_went_away() -> None:
+    """The preview does not look again at a page found fine last time while its links, the
+    site's files and the ids it jumps to are the same: a page that did not change still
+    fails when the page it links into loses the id."""
+    base, checked = "https://example.org/", linkcheck.Checked()
+    memo: Memo[Any] = Memo()
+
+    def check(files: dict[str, bytes]) -> None:
+        attributes = {
+            name: linkcheck.page_attributes(name, data, base, memo) for name, data in files.items()
+        }
+        memo.next_build()
+        linkcheck.check_site(files, attributes, base, files.__getitem__, checked=checked)
+
+    linking = b'<a href="/b/#kava">kava</a> <a href="/c/">c</a>'
+    site = {"a/index.html": linking, "b/index.html": b'<h2 id="kava">', "c/index.html": b""}
+    check(site)
+    check(site | {"b/index.html": b'<h2 id="kava">uus</h2>'})  # the id still there
+    with pytest.raises(BuildError, match='lehel /b/ ei ole id="kava"'):
+        check(site | {"b/index.html": b'<h2 id="ajakava">'})
+    with pytest.raises(BuildError, match="/c/"):
+        check({name: data for name, data in site.items() if name != "c/index.html"})
