@@ -70,14 +70,16 @@ def last_changed(
         resolved = memo.get(("resolved", path), (), None, partial(resolve, path))
         stat = path.stat()
         signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        clean = resolved in committed and memo.get(
+        # By name: dictionary keys that are other Path objects cost a slow Path.__eq__ each.
+        key = str(resolved)
+        clean = key in committed and memo.get(
             ("clean", resolved),
             (blobs,),
             signature,
             partial(_is_clean, blobs, resolved),
         )
         if clean:
-            changed[path] = committed[resolved].astimezone(zone)
+            changed[path] = committed[key].astimezone(zone)
         else:
             seconds = int(stat.st_mtime)
             if epoch is not None:
@@ -105,9 +107,9 @@ def resolver() -> Callable[[Path], Path]:
     return resolve
 
 
-def _is_clean(blobs: dict[Path, str], path: Path) -> bool:
+def _is_clean(blobs: dict[str, str], path: Path) -> bool:
     """Whether the file has the bytes it has at HEAD."""
-    return blobs.get(path) == _blob_id(path.read_bytes())
+    return blobs.get(str(path)) == _blob_id(path.read_bytes())
 
 
 def _blob_id(data: bytes) -> str:
@@ -115,8 +117,9 @@ def _blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def _git_history(root: Path) -> tuple[dict[Path, dt.datetime], dict[Path, str]]:
-    """Newest commit time per file under `root`, and each file's blob id at HEAD."""
+def _git_history(root: Path) -> tuple[dict[str, dt.datetime], dict[str, str]]:
+    """Newest commit time per file under `root`, and each file's blob id at HEAD, by the
+    file's resolved path."""
     try:
         top = _git(root, "rev-parse", "--show-toplevel").strip()
         log = _git(root, "log", "--format=%x00%cI", "--name-only", "--no-renames", "--", ".")
@@ -124,7 +127,7 @@ def _git_history(root: Path) -> tuple[dict[Path, dt.datetime], dict[Path, str]]:
     except (OSError, subprocess.CalledProcessError):
         return {}, {}
     base = Path(top)
-    committed: dict[Path, dt.datetime] = {}
+    committed: dict[str, dt.datetime] = {}  # by resolved path
     seen: set[str] = set()
     resolve = resolver()
     when = None
@@ -133,12 +136,12 @@ def _git_history(root: Path) -> tuple[dict[Path, dt.datetime], dict[Path, str]]:
             when = dt.datetime.fromisoformat(line[1:])
         elif line and when is not None and line not in seen:  # newest first
             seen.add(line)
-            committed[resolve(base / line)] = when
+            committed[str(resolve(base / line))] = when
     blobs = {}
     for entry in tree.split("\0"):
         info, _, name = entry.partition("\t")
         if name:  # "<mode> blob <id>\t<path>"
-            blobs[resolve(base / name)] = info.split()[2]
+            blobs[str(resolve(base / name))] = info.split()[2]
     return committed, blobs
 
 

@@ -45,10 +45,14 @@ class Memo(Generic[T]):
         # and copies (from a child process or the cache) are compared field by field.
         if last is not None and last[0] == objects and last[1] == values:
             self.hits += 1
-            # The entry as it was: making a new one each time, and freeing the old, took a
-            # few milliseconds of each preview rebuild. (Equal copies stay compared field by
-            # field until they change: a file saved unchanged, a child's results.)
-            self._next[name] = last
+            # Keyed by objects: the new ones, so that copies are compared field by field
+            # once (a file saved unchanged, a child's results), then by identity. Keyed by
+            # values only: the entry as it was (a new one each time, and freeing the old,
+            # took a few milliseconds of each preview rebuild).
+            if objects:
+                self._next[name] = (objects, values, last[2])
+            else:
+                self._next[name] = last
             return last[2]
         self.misses += 1
         result = make()

@@ -78,7 +78,7 @@ def session_revisions(
             partial(
                 _programme_revisions,
                 programme,
-                committed.get(_resolved(memo, programme.source, resolve), []),
+                committed.get(str(_resolved(memo, programme.source, resolve)), []),
                 changed,
             ),
         )
@@ -162,11 +162,11 @@ def _plain(node: Node) -> Plain:
 
 def _committed_versions(
     root: Path, files: list[Path]
-) -> dict[Path, list[tuple[dt.datetime, bytes]]]:
+) -> dict[str, list[tuple[dt.datetime, bytes]]]:
     """Each file's committed versions on the first-parent line, oldest first; two git calls
     in all, whatever the number of files and commits."""
     resolve = resolver()
-    wanted = {resolve(path) for path in files}
+    wanted = {str(resolve(path)) for path in files}  # by name: Path keys compare slowly
     # absolute: git runs in `root`, where a relative --content would not name these folders
     folders = sorted({str(resolve(path.parent)) for path in files})
     if not folders:
@@ -180,7 +180,7 @@ def _committed_versions(
         )
     except (OSError, subprocess.CalledProcessError):
         return {}
-    changes: list[tuple[dt.datetime, Path, str]] = []
+    changes: list[tuple[dt.datetime, str, str]] = []
     when = None
     fields = iter(log.decode().split("\0"))
     for field in fields:
@@ -188,13 +188,13 @@ def _committed_versions(
         if not field:
             continue
         if field.startswith(":"):  # ":100644 100644 <old> <new> M", then the path
-            blob, path = field.split()[3], resolve(top / next(fields))
+            blob, path = field.split()[3], str(resolve(top / next(fields)))
             if when is not None and path in wanted:
                 changes.append((when, path, blob))
         else:
             when = dt.datetime.fromisoformat(field)
     blobs = _read_blobs(root, sorted({blob for _, _, blob in changes if set(blob) != {"0"}}))
-    versions: dict[Path, list[tuple[dt.datetime, bytes]]] = {}
+    versions: dict[str, list[tuple[dt.datetime, bytes]]] = {}
     for when, path, blob in changes:
         # a deletion (all-zero blob) leaves an empty version: its sessions are not in it
         versions.setdefault(path, []).append((when, blobs.get(blob, b"")))

@@ -200,8 +200,9 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
 
     def second_half() -> tuple[dict[str, Programme], list[Diagnostic], list[Reference], Any]:
         problems, references = len(reader.problems.items), len(reader.references)
+        before = set(memo.made()) if memo is not None else set()  # this process's, not ours
         loaded = load_all("programmes", _programme, paths[half:])
-        made = memo.made() if memo is not None else {}
+        made = {k: v for k, v in memo.made().items() if k not in before} if memo is not None else {}
         return loaded, reader.problems.items[problems:], reader.references[references:], made
 
     in_background = background.start(second_half, worth_it=half < len(paths))

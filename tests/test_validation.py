@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ from koosloome_site.dates import (
     format_time_range,
 )
 from koosloome_site.errors import ContentError, Diagnostic
+from koosloome_site.memo import Memo
 from koosloome_site.model import Content
 from koosloome_site.validate import load_content
 from tests.conftest import ROOT, build_py
@@ -708,3 +710,22 @@ def test_a_big_site_read_on_two_cores_reports_as_one_does(
     assert forks == [False]
     assert problems(0) == serial and forks == [False, True]
     assert len(serial) == 3 and sum("titel" in p for p in serial) == 2
+
+
+def test_a_big_site_read_on_two_cores_is_reused_whole_by_the_next_build(
+    monkeypatch: pytest.MonkeyPatch, forks: list[bool]
+) -> None:
+    """The preview's first build reads the second half of the programme files in a child;
+    the next build must get back the very same objects for every file (the child's, and the
+    ones read before the child began), or each later rebuild compares copies field by field
+    and makes again what was made from them."""
+    monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", 0)
+    memo: Memo[Any] = Memo()
+    first = load_content(ROOT / "tests" / "rich_site" / "content", memo)
+    assert forks == [True]
+    memo.next_build()
+    again = load_content(ROOT / "tests" / "rich_site" / "content", memo)
+    assert forks == [True, False], "a memo that holds the files: read in one process"
+    assert all(a is b for a, b in zip(first.programmes, again.programmes, strict=True))
+    assert all(again.topics[slug] is topic for slug, topic in first.topics.items())
+    assert again.config is first.config
