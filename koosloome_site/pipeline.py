@@ -13,6 +13,7 @@ import functools
 import gc
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -34,7 +35,7 @@ from . import (
     write,
 )
 from .memo import BuildMemo
-from .model import Content, Programme
+from .model import Content, Programme, SiteConfig
 from .publish import published
 from .validate import load_content
 
@@ -205,22 +206,17 @@ def build(
         add("robots", {urls.ROBOTS: sitemap.robots(config.base_url)})
         lap("plan")
 
-        rendered: dict[str, bytes] = {}  # kept only for the search index
         elsewhere = {urls.programme(programme.slug) for programme in theirs}
         ours = [page for page in planned if page.path not in elsewhere]
-        for name, html in render.render(ours, env, memo.rendered, templates_key):
-            add(PAGES, {name: html})
-            if search_index:
-                rendered[name] = html
-        lap("render")
-        if search_index:  # made from all the pages: again only when one of them changed
-            from . import search  # Pagefind's client: asyncio and more, for this only
-
-            key = tuple(rendered.values())
-            add(
-                "otsinguindeks",
-                made("search", key, config, partial(search.search_index, rendered, config)),
-            )
+        # Each page goes to Pagefind as it is rendered: it indexes on the other core meanwhile.
+        with _indexer(config, search_index) as indexer:
+            for name, html in render.render(ours, env, memo.rendered, templates_key):
+                add(PAGES, {name: html})
+                if indexer is not None:
+                    indexer.add(name, html)
+            lap("render")
+            if indexer is not None:
+                add("otsinguindeks", indexer.files())
         lap("search")
         _adopt(in_background, memo, programmes, out, attributes)
         lap("outputs")
@@ -256,6 +252,15 @@ def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Wr
             partial(timeline.timelines, (programme,)),
         )
         out.add(files, TIMELINES)
+
+
+def _indexer(config: SiteConfig, wanted: bool) -> AbstractContextManager[Any]:
+    """Pagefind's index in the making, or nothing (None) without the search index."""
+    if not wanted:
+        return nullcontext(None)
+    from . import search  # Pagefind's client: a process and a thread, for this only
+
+    return search.Indexer(config)
 
 
 def _sitemap(planned: list[pages.Page], base_url: str) -> dict[str, bytes]:

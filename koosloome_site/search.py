@@ -4,19 +4,24 @@ Only pages that mark their content with `data-pagefind-body` (programmes, topics
 the index files join the site's other outputs, so the write stays one atomic step.
 
 We speak Pagefind's service protocol (`pagefind --service`: base64 JSON messages, each ended
-by a comma, on stdin and stdout) directly, one request and its answer at a time, with the
-binary from the `pagefind_bin` package. Pagefind's own Python client does the same over
-asyncio but polls its pipe with a 0.1 s sleep per answer: 24 pages took 2.7 s with it and
-0.05 s like this, and a 1,000-programme site would spend minutes waiting.
+by a comma, on stdin and stdout) directly, with the binary from the `pagefind_bin` package.
+Pagefind's own Python client does the same over asyncio but polls its pipe with a 0.1 s
+sleep per answer: 24 pages took 2.7 s with it and 0.05 s like this, and a 1,000-programme
+site would spend minutes waiting. Each page goes to Pagefind as soon as it is rendered,
+without waiting for the answer, so that Pagefind indexes it on the other core meanwhile;
+only the index itself (`GetFiles`) is made after the last page.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import queue
 import re
 import subprocess
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,7 +47,9 @@ UI_BUNDLES = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pa
 
 
 class _Service:
-    """One `pagefind --service` process, spoken to synchronously."""
+    """One `pagefind --service` process. Requests are written as they come; a thread reads
+    the answers, so that Pagefind indexes pages in its own process while the build renders
+    the next ones (and neither side can block the other on a full pipe)."""
 
     def __init__(self) -> None:
         executable = get_executable()
@@ -55,65 +62,92 @@ class _Service:
             stderr=subprocess.DEVNULL,
         )
         self._message_id = 0
-        self._pending = b""
+        self._answers: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
-    def request(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        pending = b""
+        while chunk := os.read(self._process.stdout.fileno(), 1 << 20):
+            *answers, pending = (pending + chunk).split(b",")  # base64 has no commas
+            for answer in answers:
+                self._answers.put(json.loads(base64.b64decode(answer)))
+        self._answers.put(None)  # the service ended
+
+    def send(self, payload: Mapping[str, Any]) -> int:
+        """Write a request without waiting for its answer; its message id."""
         self._message_id += 1
         message = {"message_id": self._message_id, "payload": payload}
-        assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.write(base64.b64encode(json.dumps(message).encode()) + b",")
-        self._process.stdin.flush()
-        while b"," not in self._pending:  # base64 never contains a comma
-            chunk = os.read(self._process.stdout.fileno(), 1 << 20)
-            if not chunk:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(base64.b64encode(json.dumps(message).encode()) + b",")
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise BuildError("Pagefind lõpetas töö ootamatult") from None
+        return self._message_id
+
+    def answer(self, message_id: int) -> dict[str, Any]:
+        """The answer to request `message_id`; the answers before it are checked on the way
+        (they come in order)."""
+        while True:
+            message = self._answers.get()
+            if message is None:
                 raise BuildError("Pagefind lõpetas töö ootamatult")
-            self._pending += chunk
-        answer, _, self._pending = self._pending.partition(b",")
-        response: dict[str, Any] = json.loads(base64.b64decode(answer))["payload"]
-        if response["type"] == "Error":
-            raise BuildError(f"Pagefind: {response['message']}")
-        return response
+            response: dict[str, Any] = message["payload"]
+            if response["type"] == "Error":
+                raise BuildError(f"Pagefind: {response['message']}")
+            if message["message_id"] == message_id:
+                return response
 
     def close(self) -> None:
         assert self._process.stdin is not None and self._process.stdout is not None
-        self._process.stdin.close()  # the service ends when its input does
+        with contextlib.suppress(BrokenPipeError):
+            self._process.stdin.close()  # the service ends when its input does
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        self._reader.join()
         self._process.stdout.close()
 
 
-def search_index(pages: Mapping[str, bytes], config: SiteConfig) -> dict[str, bytes]:
-    """{path: bytes} of the index under `pagefind/` for the marked pages among `pages`
-    ({output file: HTML}); results link to the pages' addresses under the site's base URL."""
-    base_path = "/" + config.base_url.split("://", 1)[1].partition("/")[2]
-    language = config.language
-    service = _Service()
-    try:
-        index_id = service.request({"type": "NewIndex", "config": {"force_language": language}})[
-            "index_id"
-        ]
-        for name in sorted(pages):
-            html = pages[name]
-            if not name.endswith(".html") or MARKER not in html:
-                continue
-            address = name.removesuffix("index.html")
-            service.request(
-                {
-                    "type": "AddFile",
-                    "index_id": index_id,
-                    "url": base_path + address,
-                    "file_path": None,
-                    "file_contents": SKIPPED.sub(b"", html).decode("utf-8"),
-                }
-            )
-        files = service.request({"type": "GetFiles", "index_id": index_id})["files"]
-    finally:
-        service.close()
-    return {
-        urls.SEARCH_INDEX + file["path"]: base64.b64decode(file["content"])
-        for file in files
-        if not file["path"].startswith(UI_BUNDLES)
-    }
+class Indexer:
+    """The index of the marked pages, given one at a time as they are rendered; `files`
+    gives the index under `pagefind/`, whose results link to the pages' addresses under the
+    site's base URL. Use it as a context manager: the service is stopped either way."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self._base_path = "/" + config.base_url.split("://", 1)[1].partition("/")[2]
+        self._service = _Service()
+        new_index = {"type": "NewIndex", "config": {"force_language": config.language}}
+        self._index_id = self._service.answer(self._service.send(new_index))["index_id"]
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._service.close()
+
+    def add(self, name: str, html: bytes) -> None:
+        if not name.endswith(".html") or MARKER not in html:
+            return
+        self._service.send(
+            {
+                "type": "AddFile",
+                "index_id": self._index_id,
+                "url": self._base_path + name.removesuffix("index.html"),
+                "file_path": None,
+                "file_contents": SKIPPED.sub(b"", html).decode("utf-8"),
+            }
+        )
+
+    def files(self) -> dict[str, bytes]:
+        get_files = {"type": "GetFiles", "index_id": self._index_id}
+        files = self._service.answer(self._service.send(get_files))["files"]
+        return {
+            urls.SEARCH_INDEX + file["path"]: base64.b64decode(file["content"])
+            for file in files
+            if not file["path"].startswith(UI_BUNDLES)
+        }
