@@ -1,7 +1,8 @@
 """Whether the output folder already holds what a build would write, without building.
 
 A successful command-line build records, in the output's state folder (write.py), what it was
-made from: every file under the content and templates folders and of this program (name,
+made from: every file under the content folder (but hidden ones, which the loader skips: a
+`.git` folder, an editor's swap file), the templates folder and this program (name,
 size, modification and change time, inode), git's HEAD, the options and SOURCE_DATE_EPOCH,
 and the window of "now" in which its pages stay true (pipeline.py: until the next midnight
 or the next end of a session, whichever is first). The next build with the same record and a
@@ -31,7 +32,7 @@ def state_folder(output: Path) -> Path:
 def inputs(content: Path, templates: Path, options: tuple[object, ...]) -> tuple[object, ...]:
     """Everything a build reads, as cheaply comparable values."""
     return (
-        _files(content),
+        _files(content, hidden=False),  # the loader skips hidden files: .git, .DS_Store
         _files(templates),
         _files(PACKAGE),
         head_key(content),
@@ -99,11 +100,15 @@ def head_key(root: Path) -> tuple[str, ...] | None:
     return str(gitdir), head, target
 
 
-def _files(folder: Path) -> tuple[tuple[str, int, int, int, int], ...]:
+def _files(folder: Path, hidden: bool = True) -> tuple[tuple[str, int, int, int, int], ...]:
     found = []
     for root, folders, names in os.walk(folder):
-        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        folders[:] = sorted(
+            f for f in folders if f != "__pycache__" and (hidden or not f.startswith("."))
+        )
         for name in sorted(names):
+            if not hidden and name.startswith("."):
+                continue
             path = os.path.join(root, name)  # noqa: PTH118 - os.walk gives strings; kept fast
             stat = os.lstat(path)
             found.append((path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino))

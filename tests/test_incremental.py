@@ -100,6 +100,12 @@ def nothing(content: Path, templates: Path) -> None:
     pass
 
 
+def only_hidden_files(content: Path, templates: Path) -> None:
+    """What the loader skips: an editor's swap file, git's own files (HEAD stays)."""
+    (content / "programmes" / ".koopia-01.yaml.swp").write_bytes(b"\0vim swap")
+    (content / ".git" / "description").write_text("Sisu\n", "utf-8")
+
+
 LATER = dt.datetime.fromisoformat("2027-01-14T19:00:00+02:00")  # it has ended, same day
 STEPS: list[tuple[str, Step, dt.datetime]] = [
     ("initial", nothing, NOW),
@@ -108,7 +114,7 @@ STEPS: list[tuple[str, Step, dt.datetime]] = [
     ("rename a programme file", rename_programme, NOW),
     ("add and use a topic", add_topic, NOW),
     ("commit", commit, NOW),
-    ("nothing", nothing, NOW),
+    ("nothing", only_hidden_files, NOW),
     ("time passes a session's end", nothing, LATER),
     ("change a template", change_template, LATER),  # last: build.py uses the project's
 ]
