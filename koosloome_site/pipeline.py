@@ -170,19 +170,14 @@ def build(
 
         def calendars_and_pages() -> tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...]]:
             found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
-            names: list[str] = []
-
-            def write_calendars(files: dict[str, bytes]) -> None:
-                out.add(files, CALENDARS)
-                names.extend(files)
-
-            feeds.feeds(content, found, memo.events, write_calendars)
+            feeds.feeds(content, found, memo.events, partial(out.add, group=CALENDARS))
             _timelines(programmes, memo, out)
             mine = [pages.programme_page(content, p, now, changed) for p in theirs]
+            names = []
             for name, html in render.render(mine, env, memo.rendered, templates_key):
                 add(PAGES, {name: html})
                 names.append(name)
-            found_links = {name: attributes[name] for name in names if name in attributes}
+            found_links = {name: attributes[name] for name in names}
             made_here = memo.revisions.made(), memo.events.made(), memo.site.made()
             return out.handover(), found_links, made_here
 

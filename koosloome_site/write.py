@@ -27,9 +27,11 @@ Scratch folders left by builds of earlier versions (`.<name>.new-*`, `.<name>.ol
 deleted. Builds into the same folder take turns: each holds an exclusive `flock` on the state
 folder while it writes.
 
-The site's files are also checked before anything is written: two files may not land on the
-same path, including paths that differ only in letter case or Unicode normalisation (one file
-on macOS and Windows file systems), and no file may sit where another needs a folder.
+The site's paths are also checked before the output folder changes: two files may not land
+on the same path, including paths that differ only in letter case or Unicode normalisation
+(one file on macOS and Windows file systems), and no file may sit where another needs a
+folder. A path that would leave the output folder is refused before anything is written. (A
+site with the very paths of the last build, checked then, is not checked again.)
 """
 
 from __future__ import annotations
