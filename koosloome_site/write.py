@@ -2,15 +2,16 @@
 
 Beside the output folder lives its state folder, `.<name>.koosloome/`: a spare copy of the
 site one build behind (`spare/`) and what both trees hold (`state` and `tree-*`: every
-file's digest, size and modification time). A build brings the spare tree up to date, writing only
-files whose bytes changed and deleting those no longer made, and then exchanges it with the
-output folder in one atomic step: on Linux with `renameat2(RENAME_EXCHANGE)` (kernel 3.15+,
-glibc 2.28+; local file systems such as ext4, xfs, btrfs and tmpfs). The old output becomes
-the spare for the next build. So a rebuild after a one-file edit writes a handful of files,
-a build that changes nothing writes none, and whoever reads the output folder (a web server,
-rsync, a preview) sees the whole old site or the whole new one: a build killed at any moment
-(even with `kill -9`) leaves the previous output folder or the complete new one, never a mix.
-(Files are not fsynced: this is about killed builds, not power cuts.)
+file's digest, size and modification time). A build brings the spare tree up to date,
+writing only files whose bytes changed and deleting those no longer made, and then exchanges
+it with the output folder in one atomic step: on Linux with `renameat2(RENAME_EXCHANGE)`
+(kernel 3.15+, glibc 2.28+; local file systems such as ext4, xfs, btrfs and tmpfs). The old
+output becomes the spare for the next build. So a rebuild after a one-file edit writes a
+handful of files, a build that changes nothing writes none, and whoever reads the output
+folder (a web server, rsync, a preview) sees the whole old site or the whole new one: a
+build killed at any moment (even with `kill -9`) leaves the previous output folder or the
+complete new one, never a mix. (Files are not fsynced: this is about killed builds, not
+power cuts.)
 
 The state is trusted only as far as it can be checked: the trees are recognised by device and
 inode, a build marks the spare as unknown (`writing-<pid>`) before it changes anything in it,
