@@ -293,7 +293,7 @@ class Writer:
         known_digests = self._kept.digests if self._kept is not None else {}
         next_digests = self._next_digests if self._kept is not None else None
         live = self._live.files if self._live else {}
-        digests, spare = self.digests, self._spare
+        digests = self.digests
         own: dict[str, bytes] = {}
         in_spare = True
         for name, data in files.items():
@@ -307,15 +307,7 @@ class Writer:
             in_output = (found := live.get(name)) is not None and found[0] == digest
             if not in_output:
                 self._differs = True
-            record = spare.get(name)
-            if record is not None and record[0] == digest:
-                continue  # the spare has it
-            if in_output and self._held_bytes + len(data) <= HOLD_AT_MOST:
-                self._held[name] = data
-                self._held_bytes += len(data)
-                in_spare = False
-            else:
-                self._put(name, data, digest)
+            in_spare = self._place(name, data, digest, in_output) and in_spare
         digests |= own
         self._added.append((own, group))
         if self._kept is not None:  # (a one-off build keeps nothing: it would hold the site)
@@ -334,20 +326,23 @@ class Writer:
         self._next_units[id(files)] = unit
         spare_unit = self._spare_units.get(id(files))
         if spare_unit is None or spare_unit[0] is not files:  # the spare may not hold them
-            in_spare = True
-            for name, digest in own.items():
-                record = self._spare.get(name)
-                if record is None or record[0] != digest:
-                    data = files[name]
-                    if self._held_bytes + len(data) <= HOLD_AT_MOST:
-                        self._held[name] = data
-                        self._held_bytes += len(data)
-                        in_spare = False
-                    else:
-                        self._put(name, data, digest)
-            if not in_spare:
+            placed = [self._place(name, files[name], digest, True) for name, digest in own.items()]
+            if not all(placed):
                 return
         self._units_in_spare[id(files)] = unit
+
+    def _place(self, name: str, data: bytes, digest: bytes, in_output: bool) -> bool:
+        """Bring one file into the spare, unless it is there already or can wait in memory
+        (the output folder holds it as it is); whether the spare holds it now."""
+        record = self._spare.get(name)
+        if record is not None and record[0] == digest:
+            return True
+        if in_output and self._held_bytes + len(data) <= HOLD_AT_MOST:
+            self._held[name] = data
+            self._held_bytes += len(data)
+            return False
+        self._put(name, data, digest)
+        return True
 
     def handover(self) -> dict[str, Any] | None:
         """In a forked child: what it did with the files it added, for the parent's `adopt`.
