@@ -23,10 +23,18 @@ from .write import Kept
 T = TypeVar("T")
 
 
+_Entry = list[Any]  # [objects, values, result, the build that last asked for it]
+
+
 class Memo(Generic[T]):
     def __init__(self, keep: bool = True) -> None:
-        self._last: dict[Hashable, tuple[tuple[object, ...], object, T]] = {}
-        self._next: dict[Hashable, tuple[tuple[object, ...], object, T]] = {}
+        self._entries: dict[Hashable, _Entry] = {}
+        # Each entry is stamped with the last build that asked for it, in place: a hit
+        # stores nothing new, and a build that asked for every entry (a preview rebuild,
+        # mostly) drops none, so none is copied or freed.
+        self._build = 0
+        self._asked = 0  # entries this build has asked for
+        self._left = 0  # entries the last build left
         self.hits = self.misses = 0
         # False: nothing is kept (a one-off build has no next build to keep results for,
         # and keeping every page and calendar file would hold the whole site in memory).
@@ -40,32 +48,36 @@ class Memo(Generic[T]):
         if not self.keep:
             self.misses += 1
             return make()
-        last = self._last.get(name)
+        entry = self._entries.get(name)
         # Tuples compare their items by identity first: the very same objects cost nothing,
         # and copies (from a child process or the cache) are compared field by field.
-        if last is not None and last[0] == objects and last[1] == values:
+        if entry is not None and entry[0] == objects and entry[1] == values:
             self.hits += 1
-            # Keyed by objects: the new ones, so that copies are compared field by field
-            # once (a file saved unchanged, a child's results), then by identity. Keyed by
-            # values only: the entry as it was (a new one each time, and freeing the old,
-            # took a few milliseconds of each preview rebuild).
-            if objects:
-                self._next[name] = (objects, values, last[2])
-            else:
-                self._next[name] = last
-            return last[2]
+            if entry[3] != self._build:
+                entry[3] = self._build
+                self._asked += 1
+            if objects:  # the new ones: copies are compared field by field once, then by identity
+                entry[0] = objects
+            return entry[2]  # type: ignore[no-any-return]
         self.misses += 1
         result = make()
-        self._next[name] = (objects, values, result)
+        self._store(name, [objects, values, result, self._build])
         return result
+
+    def _store(self, name: Hashable, entry: _Entry) -> None:
+        last = self._entries.get(name)
+        if last is None or last[3] != self._build:
+            self._asked += 1
+        self._entries[name] = entry
 
     def __len__(self) -> int:
         """How many results the last build left."""
-        return len(self._last)
+        return self._left
 
     def made(self) -> dict[Hashable, tuple[tuple[object, ...], object, T]]:
         """What this build has asked for so far, to hand to `adopt` in another process."""
-        return self._next
+        build = self._build
+        return {name: (e[0], e[1], e[2]) for name, e in self._entries.items() if e[3] == build}
 
     def adopt(
         self,
@@ -75,20 +87,22 @@ class Memo(Generic[T]):
         """Take results made in another process (a forked child, whose objects came back as
         copies): `same` maps each copy to this process's object, so that identity holds."""
         for name, (objects, values, result) in made.items():
-            self._next[name] = (tuple(same(o) for o in objects), values, result)
+            self._store(name, [tuple(same(o) for o in objects), values, result, self._build])
+
+    def restore(self, made: dict[Hashable, tuple[tuple[object, ...], object, T]]) -> None:
+        """Take what a build of another process made (`made()`, kept on disk) as the last
+        build's."""
+        self._entries = {name: [*entry, self._build - 1] for name, entry in made.items()}
+        self._asked, self._left = 0, len(self._entries)
 
     def next_build(self) -> None:
-        """Keep what this build used, forget the rest."""
-        self._last, self._next = self._next, {}
+        """Keep what this build asked for, forget the rest."""
+        if self._asked != len(self._entries):
+            build = self._build
+            self._entries = {n: e for n, e in self._entries.items() if e[3] == build}
+        self._build += 1
+        self._asked, self._left = 0, len(self._entries)
         self.hits = self.misses = 0
-
-    def __getstate__(self) -> dict[str, Any]:  # pickled after a build: what it used
-        return {"_last": self._last}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._last, self._next = state["_last"], {}
-        self.hits = self.misses = 0
-        self.keep = True
 
 
 @dataclass
@@ -147,7 +161,7 @@ def load(folder: Path, code: object) -> BuildMemo:
     if isinstance(kept, dict) and kept.get("code") == code:
         for name in _ON_DISK:
             if isinstance(kept.get(name), dict):
-                getattr(memo, name)._last = kept[name]
+                getattr(memo, name).restore(kept[name])
     return memo
 
 

@@ -181,3 +181,16 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
         assert not any(path.startswith("programmid/koopia-07/") for path in files)
         assert not any(path.startswith("programmid/koopia-08/") for path in files)
         assert "programmid/uus-nimi/index.html" in files
+
+
+def test_the_preview_forgets_what_a_deleted_programme_made(tmp_path: Path) -> None:
+    """A preview runs for hours: what a deleted programme made must not stay in its memo."""
+    content = make_content(tmp_path)
+    memo, out = BuildMemo(), tmp_path / "out"
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    kept = {name: len(getattr(memo, name)) for name in ("loaded", "pages", "rendered", "events")}
+    delete_programme(content, tmp_path)
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    for name, before in kept.items():
+        assert len(getattr(memo, name)) < before, f"memo.{name} kept the deleted programme's"
