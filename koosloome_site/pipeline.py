@@ -182,6 +182,10 @@ def build(
             return out.handover(), found_links, made_here
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
+        if in_background is calendars_and_pages:  # in this process: now, so that the big
+            # calendar feeds are hashed and written on the writer's thread meanwhile
+            made_here = calendars_and_pages()
+            in_background = lambda: made_here  # noqa: E731
         if loaded is not None:
             # Now, not before the child process is made: saving takes some megabytes for a
             # moment, which the child would have inherited, and this process is well below

@@ -49,6 +49,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -167,6 +168,10 @@ def write_site(
 # they are written into the spare at once (the first build after a clean one, whose spare is
 # empty, would otherwise hold the whole site).
 HOLD_AT_MOST = 16 * 1024 * 1024
+# A new file this big (the site's and the topics' calendar feeds, megabytes each on a big
+# site) is hashed, and written if it changed, on another thread while the build goes on:
+# hashing and writing let go of the interpreter lock, so the second core does them.
+HASH_ASIDE_FROM = 512 * 1024
 
 _Unit = tuple[Mapping[str, bytes], dict[str, bytes]]  # files given to `add`, their digests
 
@@ -227,6 +232,8 @@ class Writer:
         self._child_began: int | None = None  # in a forked child: its first entry in _added
         self._written_before_child = 0  # what the parent had written when the child began
         self._marked = False  # a forked child has written into the spare
+        self._aside: list[tuple[str, bytes, dict[str, bytes], int, Future[_Hashed]]] = []
+        self._helper: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> Writer:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -272,6 +279,7 @@ class Writer:
         if self._lock is None or os.getpid() != self._pid:
             return
         try:
+            self._settle()  # what the other thread wrote goes into the spare's record
             if not self._done and (kind is None or issubclass(kind, BuildError | ContentError)):
                 # Stopped by a check, between files: the spare's record is still exact.
                 self._save(self._live, self._spare_tree())
@@ -300,7 +308,14 @@ class Writer:
             if name in digests:
                 self._claim([*self._added, (files, group)])  # names both files
             last = known_digests.get(name)
-            digest = last[1] if last is not None and last[0] is data else _digest(data)
+            if last is not None and last[0] is data:
+                digest = last[1]
+            elif len(data) >= HASH_ASIDE_FROM:
+                own[name] = b""  # for now: `_settle` puts in the digest and the file
+                self._hash_aside(name, data, own, id(files), live.get(name))
+                continue
+            else:
+                digest = _digest(data)
             own[name] = digest
             if next_digests is not None:
                 next_digests[name] = (data, digest)
@@ -314,6 +329,42 @@ class Writer:
             self._next_units[id(files)] = unit = (files, own)
             if in_spare:
                 self._units_in_spare[id(files)] = unit
+
+    def _hash_aside(
+        self, name: str, data: bytes, own: dict[str, bytes], unit: int, live: FileRecord | None
+    ) -> None:
+        _keys(name)  # refuses a path out of the output folder before anything is written
+        self._mark_child()
+        if self._helper is None:
+            self._helper = ThreadPoolExecutor(1, "hash-aside")
+        spare = self._spare.get(name)
+        path = f"{self.spare_path}/{name}"
+        self._aside.append(
+            (name, data, own, unit, self._helper.submit(_hash_and_write, path, data, spare, live))
+        )
+
+    def _settle(self) -> None:
+        """Take in the files hashed (and written) on the other thread; before anything reads
+        the digests, the spare or its record."""
+        if self._helper is None:
+            return
+        self._helper.shutdown()  # waits for it: no thread outlives this (forks need one)
+        self._helper = None
+        live = self._live.files if self._live else {}
+        for name, data, own, unit, future in self._aside:
+            digest, written = future.result()
+            own[name] = self.digests[name] = digest
+            if self._kept is not None:
+                self._next_digests[name] = (data, digest)
+            in_output = (found := live.get(name)) is not None and found[0] == digest
+            if not in_output:
+                self._differs = True
+            if written is not None:
+                self._spare[name] = self._records[name] = (digest, *written)
+                self.written += 1
+            elif not self._place(name, data, digest, in_output):
+                self._units_in_spare.pop(unit, None)
+        self._aside = []
 
     def _add_unit(self, unit: _Unit, group: str) -> None:
         """Files the last build was given as the very same mapping: the output folder holds
@@ -349,6 +400,7 @@ class Writer:
         None in the process that opened the writer (nothing to hand over)."""
         if os.getpid() == self._pid:
             return None
+        self._settle()
         added = self._added[self._child_began :] if self._child_began is not None else []
         names = [name for own, _ in added for name in own]
         return {
@@ -376,11 +428,13 @@ class Writer:
 
     def read(self, name: str) -> bytes:
         """A file added before, as it is written."""
+        self._settle()
         held = self._held.get(name)
         return held if held is not None else (self.spare_path / name).read_bytes()
 
     def commit(self) -> int:
         """Put the site in place; returns how many files were written."""
+        self._settle()
         kept = self._kept
         if kept is None or self.digests.keys() != kept.paths.keys():
             self._claim(self._added)  # the last build's very paths were checked then
@@ -434,12 +488,7 @@ class Writer:
     def _put(self, name: str, data: bytes, digest: bytes) -> None:
         """Write one file into the spare."""
         _keys(name)  # refuses a path out of the output folder before anything is written
-        if os.getpid() != self._pid and self._child_began is not None and not self._marked:
-            # A child's files are in no record until the parent adopts them: until then its
-            # own mark says that the spare is not to be trusted (if the build fails first).
-            (self.folder / f"writing-{os.getpid()}").touch()
-            self._marked = True
-            self._written_before_child = self.written
+        self._mark_child()
         path = f"{self.spare_path}/{name}"
         try:
             stat = _write_file(path, data)
@@ -454,6 +503,15 @@ class Writer:
             stat = _write_file(path, data)
         self._spare[name] = self._records[name] = (digest, stat.st_size, stat.st_mtime_ns)
         self.written += 1
+
+    def _mark_child(self) -> None:
+        """Before a forked child first writes into the spare: its files are in no record
+        until the parent adopts them, so until then its own mark says that the spare is not
+        to be trusted (if the build fails first)."""
+        if os.getpid() != self._pid and self._child_began is not None and not self._marked:
+            (self.folder / f"writing-{os.getpid()}").touch()
+            self._marked = True
+            self._written_before_child = self.written
 
     def _make_folder(self, folder: str) -> None:
         try:
@@ -483,6 +541,25 @@ class Writer:
 def _digest(data: bytes) -> bytes:
     # SHA-256 runs on the processor's SHA instructions: three times BLAKE2's speed here.
     return hashlib.sha256(data).digest()[:16]
+
+
+_Hashed = tuple[bytes, tuple[int, int] | None]  # digest; size and time if written
+
+
+def _hash_and_write(
+    path: str, data: bytes, spare: FileRecord | None, live: FileRecord | None
+) -> _Hashed:
+    """On the helper thread: the digest, and the file written into the spare when neither
+    tree holds it as it is (anything unusual, such as a missing folder, is left to
+    Writer._place on the build's thread)."""
+    digest = _digest(data)
+    if (spare is not None and spare[0] == digest) or (live is not None and live[0] == digest):
+        return digest, None
+    try:
+        stat = _write_file(path, data)
+    except OSError:
+        return digest, None
+    return digest, (stat.st_size, stat.st_mtime_ns)
 
 
 def _write_file(path: str, data: bytes) -> os.stat_result:

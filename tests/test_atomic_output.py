@@ -197,11 +197,19 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: P
     assert counts["killed, ended old"] >= 1 and counts["killed, ended new"] >= 1
 
 
+@pytest.fixture(params=[False, True], ids=["", "hashed-aside"])
+def aside(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also with every file hashed and written on the writer's helper thread, as a big site's
+    calendar feeds are."""
+    if request.param:
+        monkeypatch.setattr(write, "HASH_ASIDE_FROM", 0)
+
+
 def files_of(output: Path) -> set[str]:
     return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
 
 
-def test_files_of_deleted_content_disappear(tmp_path: Path) -> None:
+def test_files_of_deleted_content_disappear(tmp_path: Path, aside: None) -> None:
     output = tmp_path / "out"
     write.write_site({"a/index.html": b"a", "b.ics": b"b"}, output)
     (output / "stray.txt").write_bytes(b"put there by hand")
@@ -210,7 +218,7 @@ def test_files_of_deleted_content_disappear(tmp_path: Path) -> None:
     assert (output / "a/index.html").read_bytes() == b"A"
 
 
-def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
+def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path, aside: None) -> None:
     """The spare tree's record is checked against the files (size, time) on every command-line
     build: a record taken wrongly would make each build delete and write the site again."""
     output = tmp_path / "out"
@@ -223,7 +231,9 @@ def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
     assert (output / "p2/index.html").read_bytes() == b"two"
 
 
-def test_the_preview_given_the_same_parts_again_keeps_both_trees_right(tmp_path: Path) -> None:
+def test_the_preview_given_the_same_parts_again_keeps_both_trees_right(
+    tmp_path: Path, aside: None
+) -> None:
     """The preview's writer takes a part it was given last time (the very same mapping, from
     a memo) whole, trusting its record of both trees: after the output folder and the spare
     have been swapped, and after a failed build changed the spare, the site must still be
@@ -250,7 +260,7 @@ def test_the_preview_given_the_same_parts_again_keeps_both_trees_right(tmp_path:
     assert build(a, b) == 1  # a/1.ics again (the spare holds b: the site two builds ago)
 
 
-def test_the_preview_still_refuses_two_files_on_one_path(tmp_path: Path) -> None:
+def test_the_preview_still_refuses_two_files_on_one_path(tmp_path: Path, aside: None) -> None:
     output, kept = tmp_path / "out", write.Kept()
     part = {"a/index.html": b"a"}
     write.write_site(part, output, trusted=True, kept=kept)
@@ -266,7 +276,7 @@ def manifest_of(files: dict[str, bytes]) -> Manifest:
 
 
 def test_files_a_child_wrote_for_a_build_that_failed_are_not_trusted_later(
-    tmp_path: Path,
+    tmp_path: Path, aside: None
 ) -> None:
     """A forked child writes its part of the site into the spare itself. If the build fails
     before the parent takes the child's account of it, the spare's record is out of date:
