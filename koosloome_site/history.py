@@ -67,25 +67,38 @@ def last_changed(
     changed = {}
     resolve = resolver()
     for path in files:
-        resolved = memo.get(("resolved", path), (), None, partial(resolve, path))
         stat = path.stat()
         signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        # By name: dictionary keys that are other Path objects cost a slow Path.__eq__ each.
-        key = str(resolved)
-        clean = key in committed and memo.get(
-            ("clean", resolved),
-            (blobs,),
-            signature,
-            partial(_is_clean, blobs, resolved),
+        # One entry per file: the same while git's answers (the same objects until HEAD
+        # moves) and the file's size and times are.
+        changed[path] = memo.get(
+            ("changed", path),
+            (committed,),
+            (signature, epoch, zone),
+            partial(_changed, path, resolve, committed, blobs, stat.st_mtime, epoch, zone),
         )
-        if clean:
-            changed[path] = committed[key].astimezone(zone)
-        else:
-            seconds = int(stat.st_mtime)
-            if epoch is not None:
-                seconds = min(seconds, epoch)
-            changed[path] = dt.datetime.fromtimestamp(seconds, zone)
     return changed
+
+
+def _changed(
+    path: Path,
+    resolve: Callable[[Path], Path],
+    committed: dict[str, dt.datetime],
+    blobs: dict[str, str],
+    mtime: float,
+    epoch: int | None,
+    zone: ZoneInfo,
+) -> dt.datetime:
+    """The file's last commit time when it is as committed, else its modification time."""
+    resolved = resolve(path)
+    # By name: dictionary keys that are other Path objects cost a slow Path.__eq__ each.
+    key = str(resolved)
+    if key in committed and _is_clean(blobs, resolved):
+        return committed[key].astimezone(zone)
+    seconds = int(mtime)
+    if epoch is not None:
+        seconds = min(seconds, epoch)
+    return dt.datetime.fromtimestamp(seconds, zone)
 
 
 def resolver() -> Callable[[Path], Path]:

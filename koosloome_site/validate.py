@@ -12,6 +12,7 @@ The file name is the slug, so a slug is never written twice and never disagrees.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -171,22 +172,20 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     )
 
     def load_all(
-        folder: str, build: Callable[[_Reader, Fields, str, Path], T], paths: list[Path]
+        folder: str, build: Callable[[_Reader, Fields, str, Path], T], paths: list[_File]
     ) -> dict[str, T]:
         entities: dict[str, T] = {}
-        for path in paths:
+        for stem, path in paths:
 
-            def load(path: Path = path) -> T | None:
+            def load(stem: str = stem, path: Path = path) -> T | None:
                 node = reader.parse_file(path)
                 if node is None:
                     return None
-                return build(
-                    reader, Fields(reader.problems, node, "", KINDS[folder]), path.stem, path
-                )
+                return build(reader, Fields(reader.problems, node, "", KINDS[folder]), stem, path)
 
             entity = remembered(path, folder, load)
             if entity is not None:
-                entities[path.stem] = entity
+                entities[stem] = entity
         return entities
 
     topics = load_all("topics", _topic, files["topics"])
@@ -199,6 +198,8 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     half = len(paths) // 2 if len(paths) >= PARALLEL_FROM_FILES and not memo else len(paths)
 
     def second_half() -> tuple[dict[str, Programme], list[Diagnostic], list[Reference], Any]:
+        if half == len(paths):
+            return {}, [], [], {}
         problems, references = len(reader.problems.items), len(reader.references)
         before = set(memo.made()) if memo is not None else set()  # this process's, not ours
         loaded = load_all("programmes", _programme, paths[half:])
@@ -217,7 +218,7 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
 
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.
-    existing = {folder: {path.stem for path in paths} for folder, paths in files.items()}
+    existing = {folder: {stem for stem, _ in paths} for folder, paths in files.items()}
     for ref in reader.references:
         if ref.slug not in existing[ref.folder]:
             suggestion = did_you_mean(ref.slug, existing[ref.folder])
@@ -247,9 +248,16 @@ def _name(path: Path | os.DirEntry[str]) -> str:
     return path.name
 
 
-def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
+_File = tuple[str, Path]  # a data file's name without .yaml (its slug), and its path
+
+# The same Path object for a file build after build (the preview's): made once, and then
+# compared by identity wherever it is a key.
+_path = functools.lru_cache(maxsize=1 << 16)(Path)
+
+
+def _discover(reader: _Reader, root: Path) -> dict[str, list[_File]]:
     """The data files by folder; anything unexpected is reported, never silently ignored."""
-    found: dict[str, list[Path]] = {folder: [] for folder in FOLDERS}
+    found: dict[str, list[_File]] = {folder: [] for folder in FOLDERS}
     if not root.is_dir():
         reader.problems.add(
             Position(reader.display(root)),
@@ -272,7 +280,7 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
                 readme = item.name.lower().startswith("readme") and suffix != ".yaml"
                 if item.name.startswith(".") or readme:
                     continue
-                path = Path(item.path)
+                path = _path(item.path)
                 if suffix != ".yaml" or not item.is_file():
                     reader.problems.add(
                         Position(reader.display(path)),
@@ -291,7 +299,7 @@ def _discover(reader: _Reader, root: Path) -> dict[str, list[Path]]:
                         msg("nimeta fail ümber: {name}.yaml", name=slugify(path.stem) or "nimi"),
                     )
                 else:
-                    found[entry.name].append(path)
+                    found[entry.name].append((stem, path))
         elif entry.name != "site.yaml":
             hint = did_you_mean(entry.name, (*FOLDERS, "site.yaml"))
             reader.problems.add(

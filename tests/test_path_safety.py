@@ -169,7 +169,8 @@ def test_generated_file_names_are_slugs_or_located_errors(tmp_path: Path) -> Non
         created[path] = name
     reader = _Reader()
     found = _discover(reader, root)
-    accepted = {path for paths in found.values() for path in paths}
+    accepted = {path for files in found.values() for stem, path in files}
+    assert all(stem == path.stem for files in found.values() for stem, path in files)
     reported = {d.position.path: d for d in reader.problems.items}
     counts = {"accepted": 0, "refused": 0, "skipped": 0}
     for path, name in created.items():
