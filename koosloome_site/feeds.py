@@ -21,7 +21,8 @@ What subscribers in Google, Apple, Outlook and Thunderbird rely on:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from bisect import insort
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
 from itertools import chain
@@ -94,30 +95,15 @@ def feeds(
             by_topic[slug].append(by_programme[programme.slug])
     # The feeds of many programmes are made again only when one of them changed.
     for topic in content.topics.values():
-        topic_feed = memo.get(
-            ("topic", topic.slug),
-            tuple(by_topic[topic.slug]),
-            (config.title, topic.title, base),
-            partial(
-                _feed,
-                f"{config.title}: {topic.title}",
-                f"Programmide toimumised teemal „{topic.title}“.",
-                base + urls.topic(topic.slug),
-                chain.from_iterable(by_topic[topic.slug]),
-            ),
+        heading = (
+            f"{config.title}: {topic.title}",
+            f"Programmide toimumised teemal „{topic.title}“.",
+            base + urls.topic(topic.slug),
         )
+        topic_feed = _many(memo, ("topic", topic.slug), tuple(by_topic[topic.slug]), heading)
         emit({urls.topic_feed(topic.slug): topic_feed})
-    site_feed = memo.get(
-        "site",
-        tuple(by_programme.values()),
-        (config.title, config.description, base),
-        lambda: _feed(
-            config.title,
-            config.description,
-            base,
-            chain.from_iterable(by_programme.values()),
-        ),
-    )
+    heading = (config.title, config.description, base)
+    site_feed = _many(memo, "site", tuple(by_programme.values()), heading)
     emit({urls.SITE_FEED: site_feed})
     return files
 
@@ -134,12 +120,12 @@ def _programme_files(
         files[urls.session_event(programme.slug, session.id)] = _single(entry)
         entries.append(entry)
     files[urls.programme_feed(programme.slug)] = _feed(
-        programme.title, programme.summary, page, entries
+        programme.title, programme.summary, page, sorted(entries, key=_ORDER)
     )
     return entries, files
 
 
-def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> bytes:
+def _feed(name: str, description: str, url: str, ordered: list[_Entry]) -> bytes:
     """A subscription: named, refreshed regularly. It always carries the time zone, which also
     keeps a feed with no events valid (a calendar needs at least one component)."""
     # NAME is RFC 7986; X-WR-CALNAME and X-WR-CALDESC are what clients read today.
@@ -160,13 +146,51 @@ def _feed(name: str, description: str, url: str, entries: Iterable[_Entry]) -> b
             _HEAD,
             _content(lines),
             _timezone_ical(),
-            *map(_ICAL, sorted(entries, key=_ORDER)),
+            *map(_ICAL, ordered),
             _END,
         ]
     )
 
 
 _ORDER, _ICAL = attrgetter("order"), attrgetter("ical")
+
+
+def _many(
+    memo: Memo[Any], name: Hashable, lists: tuple[list[_Entry], ...], heading: tuple[str, str, str]
+) -> bytes:
+    """The feed of many programmes' events (`lists`, a programme's each); made again only
+    when one of them changed, from the order it had then."""
+
+    def make() -> tuple[bytes, tuple[list[_Entry], ...], list[_Entry]]:
+        ordered = _ordered(lists, memo.last(name))
+        return _feed(*heading, ordered), lists, ordered
+
+    feed: bytes = memo.get(name, lists, heading, make)[0]
+    return feed
+
+
+def _ordered(
+    lists: tuple[list[_Entry], ...],
+    last: tuple[bytes, tuple[list[_Entry], ...], list[_Entry]] | None,
+) -> list[_Entry]:
+    """The entries of `lists` in feed order. A big site's feed has ten thousand, and an edit
+    changes a programme or two: the `last` feed's order is taken, without the entries of the
+    lists no longer given, with those of the new lists put in place."""
+    if last is not None:
+        _, last_lists, ordered = last
+        now, before = {id(x) for x in lists}, {id(x) for x in last_lists}
+        gone = [x for x in last_lists if id(x) not in now]
+        came = [x for x in lists if id(x) not in before]
+        if len(gone) + len(came) <= _FEW:
+            dropped = {id(entry) for x in gone for entry in x}
+            ordered = [entry for entry in ordered if id(entry) not in dropped]
+            for entry in chain.from_iterable(came):  # orders are unique: as sorted() puts them
+                insort(ordered, entry, key=_ORDER)
+            return ordered
+    return sorted(chain.from_iterable(lists), key=_ORDER)
+
+
+_FEW = 16  # lists changed, up to which the last order is worth starting from
 
 
 def _single(entry: _Entry) -> bytes:

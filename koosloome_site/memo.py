@@ -64,6 +64,12 @@ class Memo(Generic[T]):
         self._store(name, [objects, values, result, self._build])
         return result
 
+    def last(self, name: Hashable) -> T | None:
+        """What is stored under `name`, whatever it was made from: a start for making it
+        again (None without one)."""
+        entry = self._entries.get(name)
+        return None if entry is None else entry[2]
+
     def _store(self, name: Hashable, entry: _Entry) -> None:
         last = self._entries.get(name)
         if last is None or last[3] != self._build:

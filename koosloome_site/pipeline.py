@@ -177,9 +177,12 @@ def build(
             for name, html in render.render(mine, env, memo.rendered, templates_key):
                 add(PAGES, {name: html})
                 names.append(name)
+            handover = out.handover()
+            if handover is None:  # made in this process: nothing to hand over
+                return None, {}, ({}, {}, {})
             found_links = {name: attributes[name] for name in names}
             made_here = memo.revisions.made(), memo.events.made(), memo.site.made()
-            return out.handover(), found_links, made_here
+            return handover, found_links, made_here
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
         if in_background is calendars_and_pages:  # in this process: now, so that the big

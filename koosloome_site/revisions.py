@@ -75,29 +75,19 @@ def session_revisions(
             ("programme", programme.source),
             (programme, committed),
             changed[programme.source],
-            partial(
-                _programme_revisions,
-                programme,
-                committed.get(str(_resolved(memo, programme.source, resolve)), []),
-                changed,
-            ),
+            partial(_programme_revisions, programme, committed, resolve, changed),
         )
         for programme in programmes
     }
 
 
-def _resolved(memo: Memo[Any], path: Path, resolve: Callable[[Path], Path]) -> Path:
-    """`path.resolve()`, asked of the file system once per path (a thousand programmes'
-    worth of lstat calls was a tenth of a warm rebuild)."""
-    resolved: Path = memo.get(("resolved", path), (), None, partial(resolve, path))
-    return resolved
-
-
 def _programme_revisions(
     programme: Programme,
-    versions: list[tuple[dt.datetime, bytes]],
+    committed: dict[str, list[tuple[dt.datetime, bytes]]],
+    resolve: Callable[[Path], Path],
     changed: dict[Path, dt.datetime],
 ) -> dict[str, Revision]:
+    versions = committed.get(str(resolve(programme.source)), [])
     current = programme.source.read_bytes()
     if not versions or versions[-1][1] != current:
         versions = [*versions, (changed[programme.source], current)]
