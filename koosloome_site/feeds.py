@@ -21,7 +21,7 @@ What subscribers in Google, Apple, Outlook and Thunderbird rely on:
 from __future__ import annotations
 
 import datetime as dt
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cache, partial
@@ -182,9 +182,10 @@ def _ordered(
         gone = [x for x in last_lists if id(x) not in now]
         came = [x for x in lists if id(x) not in before]
         if len(gone) + len(came) <= _FEW:
-            dropped = {id(entry) for x in gone for entry in x}
-            ordered = [entry for entry in ordered if id(entry) not in dropped]
-            for entry in chain.from_iterable(came):  # orders are unique: as sorted() puts them
+            ordered = ordered.copy()
+            for entry in chain.from_iterable(gone):  # orders are unique: found where they sort
+                del ordered[bisect_left(ordered, entry.order, key=_ORDER)]
+            for entry in chain.from_iterable(came):  # and put where sorted() puts them
                 insort(ordered, entry, key=_ORDER)
             return ordered
     return sorted(chain.from_iterable(lists), key=_ORDER)
