@@ -473,16 +473,41 @@ def true_until(content: Content, now: dt.datetime, memo: Memo[Any] | None = None
     wall_clock = now.replace(tzinfo=None)
     soonest = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
     for programme in content.programmes:
-        ends = memo.get(("ends", programme.slug), (programme,), None, partial(_ends, programme))
+        ends = _listed(content, programme, now.date(), memo).ends
         later = bisect.bisect_right(ends, wall_clock)
         if later < len(ends) and ends[later] < soonest:
             soonest = ends[later]
     return soonest.replace(tzinfo=now.tzinfo)
 
 
-def _ends(programme: Programme) -> list[dt.datetime]:
-    """When the programme's sessions end (local wall clock), sorted."""
-    return sorted(e for s in programme.sessions if (e := _session_end(s)) is not None)
+@dataclass(frozen=True)
+class _Listing:
+    """What the site's lists and `true_until` take from a programme on a day: one memo entry
+    each, since a big site's plan asks for a thousand."""
+
+    ends: list[dt.datetime]  # when its sessions end (local wall clock), sorted
+    card: ProgrammeCard
+    overview: list[tuple[tuple[int, int] | None, OverviewEntry]]
+    feed: FeedLinks
+
+
+def _listed(content: Content, programme: Programme, today: dt.date, memo: Memo[Any]) -> _Listing:
+    listing: _Listing = memo.get(
+        ("listing", programme.slug),
+        (programme,),
+        (today, content.config.base_url),
+        partial(_listing, content, programme, today),
+    )
+    return listing
+
+
+def _listing(content: Content, programme: Programme, today: dt.date) -> _Listing:
+    return _Listing(
+        ends=sorted(e for s in programme.sessions if (e := _session_end(s)) is not None),
+        card=card(programme, today),
+        overview=overview_entries(programme, today),
+        feed=programme_feed(content, programme),
+    )
 
 
 def plan(
@@ -502,16 +527,14 @@ def plan(
     def updated(sources: Iterable[Path]) -> dict[str, str]:
         return _day(max(changed[p] for p in sources).date())
 
-    def status(programme: Programme) -> tuple[dt.date, int]:
-        """All that a programme's page takes from `now`: the day, and how many of its
-        sessions have ended (the ends sorted once per programme)."""
-        ends = memo.get(("ends", programme.slug), (programme,), None, partial(_ends, programme))
-        return today, bisect.bisect_right(ends, wall_clock)
-
     wall_clock = now.replace(tzinfo=None)
     everything = [config.source, *changed]
     updated_anything = updated(everything)  # the pages made from all the content
-    cards = [memo.get(("card", p.slug), (p,), today, partial(card, p, today)) for p in programmes]
+    listings = [_listed(content, p, today, memo) for p in programmes]
+    cards = [listing.card for listing in listings]
+    by_start = sorted(
+        zip(programmes, listings, strict=True), key=lambda pair: (pair[1].card.start, pair[0].slug)
+    )
     # Soonest first for what is ahead; newest first in the archive.
     active = sorted((c for c in cards if c.state != "past"), key=lambda c: (c.start, c.slug))
     archive = sorted(
@@ -531,14 +554,17 @@ def plan(
         ),
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
     ]
-    for programme in programmes:
+    for programme, listing in zip(programmes, listings, strict=True):
         entities = referenced(content, programme)
         sources = [programme.source, *(entity.source for entity in entities)]
+        # All that a programme's page takes from `now`: the day, and how many of its
+        # sessions have ended.
+        status = today, bisect.bisect_right(listing.ends, wall_clock)
         pages.append(
             memo.get(
                 ("page", programme.slug),
                 (programme, *entities),
-                (status(programme), [changed[s] for s in sources], config),
+                (status, [changed[s] for s in sources], config),
                 partial(_programme_page, content, programme, now, changed, sources),
             )
         )
@@ -573,7 +599,12 @@ def plan(
                 "topic.html",
                 {
                     "topic": topic,
-                    "description_html": to_html(topic.description),
+                    "description_html": memo.get(
+                        ("topic", topic.slug),
+                        (),
+                        topic.description,
+                        partial(to_html, topic.description),
+                    ),
                     "programmes": listed,
                     "feed": topic_feed(content, topic),
                     "updated": updated(sources),
@@ -590,10 +621,8 @@ def plan(
             {
                 "site_feed": site_feed(content),
                 "programme_feeds": [
-                    (p.title, urls.programme(p.slug), programme_feed(content, p))
-                    for p in sorted(
-                        programmes, key=lambda p: (p.start.first_day, p.slug), reverse=True
-                    )
+                    (p.title, urls.programme(p.slug), listing.feed)
+                    for p, listing in reversed(by_start)
                 ],
                 "topic_feeds": [
                     (t.title, urls.topic(t.slug), topic_feed(content, t)) for t in topic_list
@@ -613,11 +642,7 @@ def plan(
     )
     # One page per month, so that a big site's overview stays small and an edit redoes a
     # month, not the whole calendar.
-    entries = [
-        memo.get(("overview", p.slug), (p,), today, partial(overview_entries, p, today))
-        for p in sorted(programmes, key=lambda p: (p.start.first_day, p.slug))
-    ]
-    months, undated = overview(entries)
+    months, undated = overview([listing.overview for _, listing in by_start])
     index = {
         "months": [
             (
@@ -653,13 +678,14 @@ def plan(
 
 def referenced(content: Content, programme: Programme) -> list[Topic | Person | Organisation]:
     """What a programme's page shows of other files: its topics, people, organisations."""
-    return [
-        *(content.topics[t] for t in programme.topics),
-        *(content.people[m.person] for m in programme.team),
-        *(content.people[c.person] for c in programme.contacts if c.person),
-        *(content.organisations[o] for o in (*programme.organisers, *programme.partners)),
-        *(content.organisations[c.organisation] for c in programme.contacts if c.organisation),
-    ]
+    people, organisations = content.people, content.organisations
+    found: list[Topic | Person | Organisation] = [content.topics[t] for t in programme.topics]
+    found += [people[m.person] for m in programme.team]
+    found += [people[c.person] for c in programme.contacts if c.person]
+    found += [organisations[o] for o in programme.organisers]
+    found += [organisations[o] for o in programme.partners]
+    found += [organisations[c.organisation] for c in programme.contacts if c.organisation]
+    return found
 
 
 def programme_page(
