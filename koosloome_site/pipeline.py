@@ -157,7 +157,9 @@ def build(
         assets = render.load_assets(templates_dir)
         add("templates/assets", assets)
         env = render.environment(templates_dir, config, assets)
-        templates_key = _templates_key(templates_dir)
+        key = _templates_key(templates_dir)
+        # the last build's very tuple when equal: a thousand pages' memo entries compare it
+        templates_key = memo.site.get("templates", (), key, lambda: key)
 
         # On a big site the other core makes and writes the calendar files (the costliest
         # output) and the timelines, then renders every RENDER_SHARE-th programme page, while

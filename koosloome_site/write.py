@@ -60,6 +60,19 @@ from .uptodate import state_folder
 if sys.platform != "win32":
     import fcntl
 
+# This process's id, kept up to date in forked children: Writer.add asks for every part of
+# the site whether it runs in a child, and os.getpid() is a system call.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if sys.platform != "win32":
+    os.register_at_fork(after_in_child=_forked)
+
 _AT_FDCWD = -100  # Linux: paths are taken as they are (ours are absolute)
 _RENAME_EXCHANGE = 2  # linux/fs.h
 
@@ -291,7 +304,7 @@ class Writer:
 
     def add(self, files: Mapping[str, bytes], group: str = "") -> None:
         """Part of the site ({relative posix path: bytes}); `group` names it in errors."""
-        if self._child_began is None and os.getpid() != self._pid:
+        if self._child_began is None and _pid != self._pid:
             self._child_began = len(self._added)
         unit = self._units.get(id(files))
         if unit is not None and unit[0] is files:
@@ -370,9 +383,10 @@ class Writer:
         """Files the last build was given as the very same mapping: the output folder holds
         them as they are, with the digests then."""
         files, own = unit
-        if not self.digests.keys().isdisjoint(own):
-            self._claim([*self._added, (own, group)])
+        before = len(self.digests)
         self.digests |= own
+        if len(self.digests) != before + len(own):  # a path given before
+            self._claim([*self._added, (own, group)])
         self._added.append((own, group))
         self._next_units[id(files)] = unit
         spare_unit = self._spare_units.get(id(files))

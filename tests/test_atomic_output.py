@@ -269,6 +269,15 @@ def test_the_preview_still_refuses_two_files_on_one_path(tmp_path: Path, aside: 
         writer.add({"A/index.html": b"A"})
         writer.commit()
     assert manifest(output) == manifest_of(part)
+    with pytest.raises(BuildError, match="samal teel"), write.Writer(output, True, kept) as writer:
+        writer.add(part)
+        writer.add({"b.ics": b"b", "a/index.html": b"a again"})  # file by file
+        writer.commit()
+    with pytest.raises(BuildError, match="samal teel"), write.Writer(output, True, kept) as writer:
+        writer.add({"a/index.html": b"a again"})
+        writer.add(part)  # taken whole
+        writer.commit()
+    assert manifest(output) == manifest_of(part)
 
 
 def manifest_of(files: dict[str, bytes]) -> Manifest:
