@@ -175,10 +175,10 @@ def build(
             feeds.feeds(content, found, memo.events, partial(out.add, group=CALENDARS))
             _timelines(programmes, memo, out)
             mine = [pages.programme_page(content, p, now, changed) for p in theirs]
-            names = []
-            for name, html in render.render(mine, env, memo.rendered, templates_key):
-                add(PAGES, {name: html})
-                names.append(name)
+            names: list[str] = []
+            for page in render.render(mine, env, memo.rendered, templates_key):
+                add(PAGES, page)
+                names += page
             handover = out.handover()
             if handover is None:  # made in this process: nothing to hand over
                 return None, {}, ({}, {}, {})
@@ -214,10 +214,11 @@ def build(
         ours = [page for page in planned if page.path not in elsewhere]
         # Each page goes to Pagefind as it is rendered: it indexes on the other core meanwhile.
         with _indexer(config, search_index) as indexer:
-            for name, html in render.render(ours, env, memo.rendered, templates_key):
-                add(PAGES, {name: html})
+            for page in render.render(ours, env, memo.rendered, templates_key):
+                add(PAGES, page)
                 if indexer is not None:
-                    indexer.add(name, html)
+                    for name, html in page.items():
+                        indexer.add(name, html)
             lap("render")
             if indexer is not None:
                 add("otsinguindeks", indexer.files())

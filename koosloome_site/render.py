@@ -63,19 +63,20 @@ def environment(
 def render(
     pages: list[Page],
     env: jinja2.Environment,
-    memo: Memo[bytes] | None = None,
+    memo: Memo[dict[str, bytes]] | None = None,
     templates_key: object = None,
-) -> Iterator[tuple[str, bytes]]:
-    """Each page through its template, one at a time: (output file, bytes). With a `memo`, a
+) -> Iterator[dict[str, bytes]]:
+    """Each page through its template, one at a time: {output file: bytes}. With a `memo`, a
     page equal to one of the last build (the very same object, when pages.plan reused it)
-    keeps its bytes, as long as the templates (`templates_key`) are the same too."""
+    is the very same mapping, as long as the templates (`templates_key`) are the same too
+    (write.Writer takes such a mapping whole)."""
     memo = Memo() if memo is None else memo
     for page in pages:
         target = urls.output_file(page.path)
-        yield target, memo.get(target, (), (templates_key, page), partial(_render, page, env))
+        yield memo.get(target, (), (templates_key, page), partial(_render, target, page, env))
 
 
-def _render(page: Page, env: jinja2.Environment) -> bytes:
+def _render(target: str, page: Page, env: jinja2.Environment) -> dict[str, bytes]:
     try:
         html = env.get_template(page.template).render(page=page, **page.full_context())
     except jinja2.TemplateSyntaxError as error:
@@ -84,7 +85,7 @@ def _render(page: Page, env: jinja2.Environment) -> bytes:
         raise BuildError(
             f"{_template_frame(error, page.template)}: lehel /{page.path}: {error}"
         ) from error
-    return html.encode("utf-8")
+    return {target: html.encode("utf-8")}
 
 
 def _template_frame(error: Exception, fallback: str) -> str:
