@@ -386,9 +386,18 @@ class Fields:
     def slugs(self, key: str) -> list[tuple[str, Position, str]]:
         """A list of references by slug: (slug, position, field path) for each valid item."""
         out = []
+        first_line: dict[str, int | None] = {}
         for field, item in self.items(key):
             text = item.text.strip() if isinstance(item, Scalar) else ""
-            if SLUG.fullmatch(text):
+            if text in first_line:  # twice in one list: twice on a page, events twice in a feed
+                self.problems.add(
+                    item.position,
+                    field,
+                    msg("'{slug}' on selles loendis juba olemas", slug=text),
+                    msg("see on juba real {line}; kustuta korduv rida", line=first_line[text]),
+                )
+            elif SLUG.fullmatch(text):
+                first_line[text] = item.position.line
                 out.append((text, item.position, field))
             else:
                 self.problems.add(

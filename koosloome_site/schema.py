@@ -83,7 +83,11 @@ def _value(f: Field) -> dict[str, Any]:
     if kind == "texts":
         return {"type": "array", "items": dict(_TEXT)}
     if kind == "slugs":
-        return {"type": "array", "items": {"type": "string", "pattern": SLUG_PATTERN}}
+        return {
+            "type": "array",
+            "items": {"type": "string", "pattern": SLUG_PATTERN},
+            "uniqueItems": True,
+        }
     if kind == "mapping":
         return _object(f.fields)
     if kind == "list":

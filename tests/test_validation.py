@@ -261,6 +261,25 @@ def test_unknown_session_kind_without_close_match_lists_all() -> None:
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "place", "first"),
+    [
+        ("  - koosloome\n", "  - koosloome\n  - koosloome\n", "8:5: topics[1]", 7),
+        ("  - silab\n", "  - silab\n  - silab\n", "13:5: organisers[1]", 12),
+    ],
+    ids=["topic", "organisation"],
+)
+def test_a_slug_twice_in_one_list_is_reported_at_the_second(
+    old: str, new: str, place: str, first: int
+) -> None:
+    """Twice in a programme's topics, the programme would be listed twice on the topic's page
+    and each of its events would be in the topic's feed twice, with one UID."""
+    found = only_problem(edited(old, new))
+    assert where(found) == f"{DEMO}:{place}"
+    assert "juba olemas" in found.message
+    assert found.hint == f"see on juba real {first}; kustuta korduv rida"
+
+
+@pytest.mark.parametrize(
     "old, new, places, hint",
     [
         ("  - koosloome", "  - koosloom", ["7:5: topics[0]"], "kas mõtlesid 'koosloome'?"),
