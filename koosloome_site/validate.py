@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -139,8 +140,8 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
     With a `memo`, a file whose size and times are those of the last build is not read
     again: its entity (the very same object), problems and references are reused."""
     reader = _Reader()
-    files = _discover(reader, root)
     cwd = str(Path.cwd())  # problems name files relative to it
+    files = _listed(reader, root, memo, cwd)
 
     def remembered(path: Path, kind: str, load: Callable[[], T | None]) -> T | None:
         """`load()`, or with a memo, what it gave (and reported) when the file was as now."""
@@ -253,6 +254,41 @@ _File = tuple[str, Path]  # a data file's name without .yaml (its slug), and its
 # The same Path object for a file build after build (the preview's): made once, and then
 # compared by identity wherever it is a key.
 _path = functools.lru_cache(maxsize=1 << 16)(Path)
+
+
+def _listed(
+    reader: _Reader, root: Path, memo: Memo[Any] | None, cwd: str
+) -> dict[str, list[_File]]:
+    """`_discover`, or with a memo its last answer (and problems) while no folder changed: a
+    folder's time changes whenever a file is added to it, deleted or renamed. A folder
+    changed in the last seconds is listed again, because its time may not show a change
+    made within the same tick of the clock as the last listing (git's "racy" entries)."""
+    if memo is None:
+        return _discover(reader, root)
+    signature: list[tuple[int, int, int] | None] = []
+    for folder in (root, *(root / name for name in FOLDERS)):
+        try:
+            found = folder.stat()
+        except OSError:
+            signature.append(None)
+            continue
+        if time.time_ns() - found.st_mtime_ns < RACY_NS:
+            return _discover(reader, root)
+        signature.append((found.st_ino, found.st_mtime_ns, found.st_ctime_ns))
+
+    def listing() -> tuple[dict[str, list[_File]], list[Diagnostic]]:
+        before = len(reader.problems.items)
+        return _discover(reader, root), reader.problems.items[before:]
+
+    before = len(reader.problems.items)
+    files: dict[str, list[_File]]
+    files, problems = memo.get(("listing", str(root), cwd), (), signature, listing)
+    if len(reader.problems.items) == before:  # reused
+        reader.problems.items.extend(problems)
+    return files
+
+
+RACY_NS = 3 * 10**9
 
 
 def _discover(reader: _Reader, root: Path) -> dict[str, list[_File]]:

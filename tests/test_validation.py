@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
@@ -748,3 +749,42 @@ def test_a_big_site_read_on_two_cores_is_reused_whole_by_the_next_build(
     assert all(a is b for a, b in zip(first.programmes, again.programmes, strict=True))
     assert all(again.topics[slug] is topic for slug, topic in first.topics.items())
     assert again.config is first.config
+
+
+def test_the_preview_lists_a_folder_again_once_a_file_is_added_or_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview reuses the last listing of the content folders while their times are
+    unchanged (and not too recent to trust): a file added, renamed or deleted must show up,
+    and a problem the listing found must be reported again each time it is reused."""
+    monkeypatch.setattr(validate, "RACY_NS", 0)  # the folders' times are trusted at once
+    content = write_site(tmp_path, {"programmes/vana.yaml": PROGRAMME})
+    memo: Memo[Any] = Memo()
+
+    def build() -> Content | list[str]:
+        time.sleep(0.02)  # a later tick of the clock that stamps the folders' times
+        found: Content | list[str]
+        try:
+            found = load_content(content, memo)
+        except ContentError as error:
+            found = [str(d) for d in error.diagnostics]
+        memo.next_build()
+        return found
+
+    def slugs() -> list[str]:
+        built = build()
+        assert isinstance(built, Content), built
+        return [p.slug for p in built.programmes]
+
+    assert slugs() == ["demo", "vana"]
+    assert slugs() == ["demo", "vana"]
+    (content / "programmes" / "vana.yaml").rename(content / "programmes" / "uus.yaml")
+    assert slugs() == ["demo", "uus"]
+    (content / "programmes" / "teine.yaml").write_text(PROGRAMME, "utf-8")
+    assert slugs() == ["demo", "teine", "uus"]
+    (content / "programmes" / "märkmed.txt").write_text("x", "utf-8")
+    first, again = build(), build()  # listed, then the listing reused
+    assert isinstance(first, list) and first == again
+    assert any("märkmed.txt" in p and "ootamatu fail" in p for p in again)
+    (content / "programmes" / "märkmed.txt").unlink()
+    assert slugs() == ["demo", "teine", "uus"]
