@@ -40,6 +40,9 @@ def environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=TEMPLATE_CACHE,  # compiled once per process (preview rebuilds)
+        # One environment per build: a template is read once, not stat'ed again for each of
+        # a thousand pages (and a build never mixes two versions of one template).
+        auto_reload=False,
     )
     base_path = "/" + config.base_url.split("://", 1)[1].partition("/")[2]
     # A content hash in asset URLs lets browsers cache them forever and still see changes.
