@@ -578,13 +578,19 @@ def _hash_and_write(
 
 def _write_file(path: str, data: bytes) -> os.stat_result:
     """Write one file (strings, not Path objects: twelve thousand of them on a big site)."""
-    # Unbuffered: the size and time recorded must be those after the last byte is written
-    # (a buffered file writes small files only when closed, after the fstat).
-    with open(path, "wb", buffering=0) as file:  # noqa: PTH123
+    # Descriptors, not file objects (a tenth less per file), and no buffering: the size and
+    # time recorded must be those after the last byte is written.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
+    try:
         view = memoryview(data)
         while view:
-            view = view[file.write(view) :]
-        return os.fstat(file.fileno())
+            view = view[os.write(fd, view) :]
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def _checked(tree: Path, known: Manifest, prefix: str = "") -> Manifest:
