@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, insort
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from itertools import chain
@@ -161,9 +161,9 @@ def _many(
     """The feed of many programmes' events (`lists`, a programme's each); made again only
     when one of them changed, from the order it had then."""
 
-    def make() -> tuple[bytes, tuple[list[_Entry], ...], list[_Entry]]:
+    def make() -> tuple[bytes, list[_Entry]]:
         ordered = _ordered(lists, memo.last(name))
-        return _feed(*heading, ordered), lists, ordered
+        return _feed(*heading, ordered), ordered
 
     feed: bytes = memo.get(name, lists, heading, make)[0]
     return feed
@@ -171,13 +171,14 @@ def _many(
 
 def _ordered(
     lists: tuple[list[_Entry], ...],
-    last: tuple[bytes, tuple[list[_Entry], ...], list[_Entry]] | None,
+    last: tuple[Sequence[Any], tuple[bytes, list[_Entry]]] | None,
 ) -> list[_Entry]:
     """The entries of `lists` in feed order. A big site's feed has ten thousand, and an edit
-    changes a programme or two: the `last` feed's order is taken, without the entries of the
-    lists no longer given, with those of the new lists put in place."""
+    changes a programme or two: the `last` feed's order is taken (with the lists it was made
+    from), without the entries of the lists no longer given, with those of the new lists put
+    in place."""
     if last is not None:
-        _, last_lists, ordered = last
+        last_lists, (_, ordered) = last
         now, before = {id(x) for x in lists}, {id(x) for x in last_lists}
         gone = [x for x in last_lists if id(x) not in now]
         came = [x for x in lists if id(x) not in before]

@@ -64,11 +64,11 @@ class Memo(Generic[T]):
         self._store(name, [objects, values, result, self._build])
         return result
 
-    def last(self, name: Hashable) -> T | None:
-        """What is stored under `name`, whatever it was made from: a start for making it
-        again (None without one)."""
+    def last(self, name: Hashable) -> tuple[tuple[object, ...], T] | None:
+        """What is stored under `name`, whatever it was made from, and the objects it was
+        made from: a start for making it again (None without one)."""
         entry = self._entries.get(name)
-        return None if entry is None else entry[2]
+        return None if entry is None else (entry[0], entry[2])
 
     def _store(self, name: Hashable, entry: _Entry) -> None:
         last = self._entries.get(name)
