@@ -5,7 +5,8 @@ usage: .venv/bin/python benchmarks/warm_edits.py CONTENT OUTPUT EDITS
 
 Builds CONTENT once with a memo (koosloome_site/memo.py), then EDITS times: changes one
 session title in one programme file (a different file each time, as an editor moves on) and
-builds again with the same memo into the same output folder. Prints one JSON line: the first
+builds again with the same memo into the same output folder, told which file was saved, as
+the preview's file watcher tells it. Prints one JSON line: the first
 build's seconds and each edit's build seconds and files written. bench_engine.py runs it.
 """
 
@@ -41,7 +42,13 @@ def main() -> int:
         path.write_text(text.replace("  title: ", f"  title: Muudetud {i} ", 1), "utf-8")
         started = time.perf_counter()
         report = pipeline.build(
-            content, output, now=NOW, memo=memo, trusted_output=True, search_index=False
+            content,
+            output,
+            now=NOW,
+            memo=memo,
+            trusted_output=True,
+            search_index=False,
+            touched={str(path)},  # as the preview's file watcher reports the save
         )
         times.append(time.perf_counter() - started)
         written.append(report.written)

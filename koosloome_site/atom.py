@@ -42,11 +42,11 @@ def feed(
     config = content.config
     base = config.base_url
     zone = ZoneInfo(config.timezone)
-    sources = {page.path: page.sources for page in pages}
+    page_changed = {page.path: page.changed for page in pages if page.changed is not None}
     entries = []
     for programme in content.programmes:
         path = urls.programme(programme.slug)
-        updated = max(changed[source] for source in sources.get(path, (programme.source,)))
+        updated = page_changed[path]  # when what its page shows last changed
         published: dt.datetime | None = None
         if programme.publish_date:
             # public from that midnight: a programme written before it is new to readers then

@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import BuildError
 from .memo import Memo
+from .model import Signature
 from .uptodate import head_key
 
 
@@ -54,11 +55,17 @@ def build_time() -> dt.datetime | None:
 
 
 def last_changed(
-    root: Path, files: list[Path], zone: ZoneInfo, memo: Memo[Any] | None = None
+    root: Path,
+    files: list[Path],
+    zone: ZoneInfo,
+    memo: Memo[Any] | None = None,
+    signatures: Mapping[Path, Signature] | None = None,
 ) -> dict[Path, dt.datetime]:
     """When each of `files` last changed, in `zone`, to the second. Git is asked once per
     commit: with a `memo` its answers are kept until HEAD moves (`head_key`), and a file counts
-    as changed when its bytes differ from HEAD's blob, as `git status` would say."""
+    as changed when its bytes differ from HEAD's blob, as `git status` would say.
+    `signatures`: the files' sizes and times as the loader read them (Content.signatures);
+    a file not in it is asked about."""
     memo = Memo() if memo is None else memo
     epoch = source_date_epoch()
     committed, blobs = memo.get(
@@ -66,16 +73,19 @@ def last_changed(
     )
     changed = {}
     resolve = resolver()
+    signatures = {} if signatures is None else signatures
     for path in files:
-        stat = path.stat()
-        signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        signature = signatures.get(path)
+        if signature is None:
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         # One entry per file: the same while git's answers (the same objects until HEAD
         # moves) and the file's size and times are.
         changed[path] = memo.get(
             ("changed", path),
             (committed,),
             (signature, epoch, zone),
-            partial(_changed, path, resolve, committed, blobs, stat.st_mtime, epoch, zone),
+            partial(_changed, path, resolve, committed, blobs, signature[1], epoch, zone),
         )
     return changed
 
@@ -85,7 +95,7 @@ def _changed(
     resolve: Callable[[Path], Path],
     committed: dict[str, dt.datetime],
     blobs: dict[str, str],
-    mtime: float,
+    mtime_ns: int,
     epoch: int | None,
     zone: ZoneInfo,
 ) -> dt.datetime:
@@ -95,7 +105,7 @@ def _changed(
     key = str(resolved)
     if key in committed and _is_clean(blobs, resolved):
         return committed[key].astimezone(zone)
-    seconds = int(mtime)
+    seconds = mtime_ns // 1_000_000_000
     if epoch is not None:
         seconds = min(seconds, epoch)
     return dt.datetime.fromtimestamp(seconds, zone)

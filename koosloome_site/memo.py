@@ -64,6 +64,18 @@ class Memo(Generic[T]):
         self._store(name, [objects, values, result, self._build])
         return result
 
+    def reuse(self, name: Hashable) -> T | None:
+        """What is stored under `name`, asked for as it is (the caller knows that what it
+        was made from is unchanged), or None without it."""
+        entry = self._entries.get(name)
+        if entry is None or not self.keep:
+            return None
+        self.hits += 1
+        if entry[3] != self._build:
+            entry[3] = self._build
+            self._asked += 1
+        return entry[2]  # type: ignore[no-any-return]
+
     def last(self, name: Hashable) -> tuple[tuple[object, ...], T] | None:
         """What is stored under `name`, whatever it was made from, and the objects it was
         made from: a start for making it again (None without one)."""
@@ -120,6 +132,7 @@ class BuildMemo:
     revisions: Memo[Any] = field(default_factory=Memo)  # each programme's session revisions
     pages: Memo[Any] = field(default_factory=Memo)  # pages: each programme's page and card
     rendered: Memo[Any] = field(default_factory=Memo)  # render: each page's HTML
+    templates: Memo[Any] = field(default_factory=Memo)  # render: Jinja, templates loaded
     events: Memo[Any] = field(default_factory=Memo)  # feeds: each programme's events
     links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
     writer: Kept = field(default_factory=Kept)  # write.Writer: what the output folder holds

@@ -7,7 +7,7 @@ came from, so pages can say when their sources last changed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import PartialDate
@@ -193,3 +193,9 @@ class Content:
     topics: dict[str, Topic]
     people: dict[str, Person]
     organisations: dict[str, Organisation]
+    # Each file's size, times and inode as it was read (history.py takes them instead of
+    # asking the file system a second time).
+    signatures: dict[Path, Signature] = field(default_factory=dict, compare=False, repr=False)
+
+
+Signature = tuple[int, int, int, int]  # st_size, st_mtime_ns, st_ctime_ns, st_ino

@@ -54,6 +54,7 @@ class Page:
     # The rest of a big page's context, made when the page is rendered and dropped after:
     # a thousand programme pages' contexts held at once were 90 MB.
     more: Callable[[], dict[str, Any]] | None = None
+    changed: dt.datetime | None = None  # when the newest of `sources` changed (a programme's)
 
     def full_context(self) -> dict[str, Any]:
         return self.context if self.more is None else {**self.context, **self.more()}
@@ -528,8 +529,9 @@ def plan(
         return _day(max(changed[p] for p in sources).date())
 
     wall_clock = now.replace(tzinfo=None)
-    everything = [config.source, *changed]
-    updated_anything = updated(everything)  # the pages made from all the content
+    everything = (config.source, *changed)
+    # the pages made from all the content (`changed` has every file, the site's own too)
+    updated_anything = _day(max(changed.values()).date())
     listings = [_listed(content, p, today, memo) for p in programmes]
     cards = [listing.card for listing in listings]
     by_start = sorted(
@@ -550,7 +552,7 @@ def plan(
                 "feed": site_feed(content),
                 "updated": updated_anything,
             },
-            tuple(everything),
+            everything,
         ),
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
     ]
@@ -629,7 +631,7 @@ def plan(
                 ],
                 "updated": updated_anything,
             },
-            tuple(everything),
+            everything,
         )
     )
     pages.append(
@@ -656,12 +658,10 @@ def plan(
         "undated": undated,
         "updated": updated_anything,
     }
-    pages.append(Page(urls.OVERVIEW, "overview.html", index, tuple(everything)))
+    pages.append(Page(urls.OVERVIEW, "overview.html", index, everything))
     for month, heading, entries_of_month in months:
         context = {"heading": heading, "entries": entries_of_month, "updated": updated_anything}
-        pages.append(
-            Page(urls.overview_month(*month), "overview_month.html", context, tuple(everything))
-        )
+        pages.append(Page(urls.overview_month(*month), "overview_month.html", context, everything))
     pages.append(Page(urls.SEARCH, "search.html", {"updated": updated([config.source])}, ()))
     # Statuses ("Tulemas", days left) are as of the build; freshness.js updates them later.
     as_of = _day(today)
@@ -704,12 +704,14 @@ def _programme_page(
     changed: dict[Path, dt.datetime],
     sources: list[Path],
 ) -> Page:
+    newest = max(changed[p] for p in sources)
     return Page(
         urls.programme(programme.slug),
         "programme.html",
-        {"updated": _day(max(changed[p] for p in sources).date()), "as_of": _day(now.date())},
+        {"updated": _day(newest.date()), "as_of": _day(now.date())},
         tuple(sources),
         partial(programme_context, content, programme, now),
+        newest,
     )
 
 

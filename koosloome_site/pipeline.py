@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -92,6 +92,7 @@ def build(
     memo: BuildMemo | None = None,
     trusted_output: bool = False,
     loaded: Callable[[BuildMemo], None] | None = None,
+    touched: Collection[str] | None = None,
 ) -> BuildReport:
     """Build the site into `output_dir`. `drafts` (the preview only) keeps drafts and
     programmes before their publish date, marked on their pages; a published site never.
@@ -100,7 +101,9 @@ def build(
     content in the output's state folder); the output is the same without it.
     `trusted_output`: nothing but these builds changes the output folder (the preview's).
     `loaded(memo)` is called once the content is loaded and dated, before the pages are
-    rendered (the command line saves the memos it keeps on disk then)."""
+    rendered (the command line saves the memos it keeps on disk then). `touched` (the
+    preview's): the only content files that can have changed since the last build with this
+    memo, as its file watcher saw them; None: any of them."""
     report = BuildReport()
     clock = time.perf_counter()
     memo = BuildMemo(keep=False) if memo is None else memo
@@ -111,7 +114,7 @@ def build(
         clock = time.perf_counter()
 
     write.check_output_folder(output_dir, [content_dir, templates_dir, Path.cwd()])
-    content = load_content(content_dir, memo.loaded)
+    content = load_content(content_dir, memo.loaded, touched)
     if base_url:
         base = base_url if base_url.endswith("/") else base_url + "/"
         content = replace(content, config=replace(content.config, base_url=base))
@@ -136,7 +139,7 @@ def build(
             for entity in group
         ),
     ]
-    changed = history.last_changed(content_dir, sources, zone, memo.git)
+    changed = history.last_changed(content_dir, sources, zone, memo.git, content.signatures)
     programmes, config = content.programmes, content.config
     events = sum(len(p.sessions) for p in programmes)
     # From here on each part of the site goes into the spare tree as soon as it is made (and
@@ -156,10 +159,16 @@ def build(
 
         assets = render.load_assets(templates_dir)
         add("templates/assets", assets)
-        env = render.environment(templates_dir, config, assets)
         key = _templates_key(templates_dir)
         # the last build's very tuple when equal: a thousand pages' memo entries compare it
         templates_key = memo.site.get("templates", (), key, lambda: key)
+        # The preview's next build keeps the environment, with the templates it has loaded.
+        env = memo.templates.get(
+            "environment",
+            (),
+            (templates_key, config, assets),
+            partial(render.environment, templates_dir, config, assets),
+        )
 
         # On a big site the other core makes and writes the calendar files (the costliest
         # output) and the timelines, then renders every RENDER_SHARE-th programme page, while

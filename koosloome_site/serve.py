@@ -107,12 +107,34 @@ def rebuild(state: PreviewState, run_build: Callable[[], object], lang: str = "e
 
 
 class _Changes(FileSystemEventHandler):
+    """What the watcher saw: the files created, changed, deleted or renamed since `take`."""
+
     def __init__(self, changed: threading.Event) -> None:
         self.changed = changed
+        self._lock = threading.Lock()
+        self._paths: set[str] = set()
+        self._everything = False
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in ("opened", "closed_no_write"):
-            self.changed.set()
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        with self._lock:
+            if event.is_directory:
+                # A folder's own "modified" comes with the events of the files in it; a
+                # folder made, deleted or renamed whole may hold files no event named.
+                self._everything = self._everything or event.event_type != "modified"
+            else:
+                self._paths.add(os.fsdecode(event.src_path))
+                if getattr(event, "dest_path", ""):  # renamed: both names
+                    self._paths.add(os.fsdecode(event.dest_path))
+        self.changed.set()
+
+    def take(self) -> frozenset[str] | None:
+        """The files touched since the last call (None: any may have been), and forget them."""
+        with self._lock:
+            touched = None if self._everything else frozenset(self._paths)
+            self._paths, self._everything = set(), False
+        return touched
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -376,10 +398,13 @@ class Preview:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self.memo = BuildMemo()
         self._changed = threading.Event()
+        self._changes = _Changes(self._changed)
         self._stopping = threading.Event()
         self._observer = Observer()
 
-    def build(self) -> None:
+    def build(self, touched: frozenset[str] | None = None) -> None:
+        """Build into the preview's folder. `touched`: the watcher's account of the content
+        files changed since the last build (None: check every file's size and times)."""
         rebuild(
             self.state,
             lambda: build(
@@ -393,16 +418,17 @@ class Preview:
                 search_index=False,
                 memo=self.memo,  # each rebuild redoes only what the saved files changed
                 trusted_output=True,  # the folder is ours alone
+                touched=touched,
             ),
             language(),
         )
 
     def start(self) -> None:
-        self.build()
-        handler = _Changes(self._changed)
+        # Watching first: a file saved while the first build runs is in the next one's account.
         for folder in (self.content, self.templates):
-            self._observer.schedule(handler, str(folder), recursive=True)
+            self._observer.schedule(self._changes, str(folder), recursive=True)
         self._observer.start()
+        self.build()
         threading.Thread(target=self._watch, daemon=True).start()
         self.serving = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.serving.start()
@@ -413,7 +439,7 @@ class Preview:
                 continue
             while self._changed.wait(DEBOUNCE_SECONDS):  # wait for a quiet moment
                 self._changed.clear()
-            self.build()
+            self.build(self._changes.take())
 
     def stop(self) -> None:
         self._stopping.set()

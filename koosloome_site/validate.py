@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -43,6 +43,7 @@ from .model import (
     Places,
     Programme,
     Session,
+    Signature,
     SiteConfig,
     TeamMember,
     TeamSize,
@@ -135,33 +136,60 @@ class _Reader:
 PARALLEL_FROM_FILES = 200  # programme files; below this a second process costs more than it saves
 
 
-def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
+def load_content(
+    root: Path, memo: Memo[Any] | None = None, touched: Collection[str] | None = None
+) -> Content:
     """Read and validate everything under `root`; raise ContentError listing all problems.
     With a `memo`, a file whose size and times are those of the last build is not read
-    again: its entity (the very same object), problems and references are reused."""
+    again: its entity (the very same object), problems and references are reused.
+    `touched` (with a `memo`): the only files that can have changed since the last build
+    with it, as the preview's file watcher saw them; the others are not even asked for
+    their size and times. None: any file can have changed."""
     reader = _Reader()
+    signatures: dict[Path, Signature] = {}
     cwd = str(Path.cwd())  # problems name files relative to it
     files = _listed(reader, root, memo, cwd)
+    dirty = None if touched is None or memo is None else _inside(root, touched)
 
     def remembered(path: Path, kind: str, load: Callable[[], T | None]) -> T | None:
         """`load()`, or with a memo, what it gave (and reported) when the file was as now."""
         if memo is None:
             return load()
 
-        def recorded() -> tuple[T | None, list[Diagnostic], list[Reference]]:
+        def recorded() -> tuple[T | None, list[Diagnostic], list[Reference], Any]:
             problems, references = len(reader.problems.items), len(reader.references)
             entity = load()
-            return entity, reader.problems.items[problems:], reader.references[references:]
+            return (
+                entity,
+                reader.problems.items[problems:],
+                reader.references[references:],
+                signature,
+            )
 
+        name = (kind, str(path), cwd)
+        found: tuple[T | None, list[Diagnostic], list[Reference], Any] | None = None
+        if dirty is not None and path not in dirty:
+            found = memo.reuse(name)
+        if found is not None:  # untouched since the last build
+            entity, problems, references, signature = found
+            if signature is not None:
+                signatures[path] = signature
+            reader.problems.items.extend(problems)
+            reader.references.extend(references)
+            return entity
         try:
             stat = path.stat()
-            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+            signature = signatures[path] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,
+                stat.st_ino,
+            )
         except OSError:
             signature = None
         before = len(reader.problems.items), len(reader.references)
-        found: tuple[T | None, list[Diagnostic], list[Reference]]
-        found = memo.get((kind, str(path), cwd), (), signature, recorded)
-        entity, problems, references = found
+        found = memo.get(name, (), signature, recorded)
+        entity, problems, references, _ = found
         if (len(reader.problems.items), len(reader.references)) == before:  # reused
             reader.problems.items.extend(problems)
             reader.references.extend(references)
@@ -200,22 +228,31 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
 
     def second_half() -> tuple[dict[str, Programme], list[Diagnostic], list[Reference], Any]:
         if half == len(paths):
-            return {}, [], [], {}
+            return {}, [], [], ({}, [])
         problems, references = len(reader.problems.items), len(reader.references)
         before = set(memo.made()) if memo is not None else set()  # this process's, not ours
         loaded = load_all("programmes", _programme, paths[half:])
         made = {k: v for k, v in memo.made().items() if k not in before} if memo is not None else {}
-        return loaded, reader.problems.items[problems:], reader.references[references:], made
+        read = [signatures.get(path) for _, path in paths[half:]]  # in order: no paths sent
+        return (
+            loaded,
+            reader.problems.items[problems:],
+            reader.references[references:],
+            (made, read),
+        )
 
     in_background = background.start(second_half, worth_it=half < len(paths))
     programmes = load_all("programmes", _programme, paths[:half])
-    loaded, problems, references, made = in_background()
+    loaded, problems, references, (made, read) = in_background()
     programmes |= loaded
     if in_background is not second_half:  # the child's: not yet in this process's reader
         reader.problems.items.extend(problems)
         reader.references.extend(references)
         if memo is not None:
             memo.adopt(made, lambda same: same)
+        for (_, path), signature in zip(paths[half:], read, strict=True):
+            if signature is not None:
+                signatures[path] = signature
 
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.
@@ -242,7 +279,21 @@ def load_content(root: Path, memo: Memo[Any] | None = None) -> Content:
         topics=topics,
         people=people,
         organisations=organisations,
+        signatures=signatures,
     )
+
+
+def _inside(root: Path, touched: Collection[str]) -> set[Path]:
+    """The content files among `touched` (paths as a file watcher gives them), as the paths
+    of the files found under `root`."""
+    top = root.absolute()
+    found = set()
+    for path in touched:
+        try:
+            found.add(root / Path(path).absolute().relative_to(top))
+        except ValueError:  # not under `root`: a template
+            continue
+    return found
 
 
 def _name(path: Path | os.DirEntry[str]) -> str:

@@ -42,6 +42,7 @@ import errno
 import functools
 import hashlib
 import marshal
+import operator
 import os
 import re
 import shutil
@@ -189,6 +190,9 @@ HOLD_AT_MOST = 16 * 1024 * 1024
 HASH_ASIDE_FROM = 512 * 1024
 
 _Unit = tuple[Mapping[str, bytes], dict[str, bytes]]  # files given to `add`, their digests
+_Batch = tuple[tuple[Mapping[str, bytes], ...], dict[str, bytes]]  # parts, merged
+# The preview's writer adds parts this many at a time, merged (see Writer._flush).
+BATCH = 32
 
 
 @dataclass
@@ -203,6 +207,8 @@ class Kept:
     units: dict[int, _Unit] = field(default_factory=dict)  # by id(): the output folder's
     spare_units: dict[int, _Unit] = field(default_factory=dict)  # those the spare holds
     paths: Mapping[str, bytes] = field(default_factory=dict)  # the site's, checked for clashes
+    # Parts added as one (Writer._flush): by group and place in it, the parts and the mapping.
+    batches: dict[tuple[str, int], _Batch] = field(default_factory=dict)
     state: _State | None = None  # the state these were true of
 
 
@@ -226,7 +232,7 @@ class Writer:
         self.folder = state_folder(self.output)
         self.spare_path = self.folder / "spare"
         self.trusted = trusted
-        self.digests: dict[str, bytes] = {}  # every file of the site so far
+        self._digests: dict[str, bytes] = {}  # every file of the site so far
         self.written = 0
         self._kept = kept
         self._next_digests: dict[str, tuple[bytes, bytes]] = {}
@@ -249,6 +255,11 @@ class Writer:
         self._marked = False  # a forked child has written into the spare
         self._aside: list[tuple[str, bytes, dict[str, bytes], int, Future[_Hashed]]] = []
         self._helper: ThreadPoolExecutor | None = None
+        self._batch: list[Mapping[str, bytes]] = []  # parts waiting to be added as one
+        self._batch_group = ""
+        self._batch_pid = 0  # the process that gave them
+        self._next_batches: dict[tuple[str, int], _Batch] = {}
+        self._batches_in: dict[str, int] = {}  # batches made so far, by group
 
     def __enter__(self) -> Writer:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -304,8 +315,63 @@ class Writer:
             _unlock(self._lock)
             self._lock = None
 
+    @property
+    def digests(self) -> dict[str, bytes]:
+        """Every file of the site so far: {path: digest}."""
+        self._flush()
+        return self._digests
+
     def add(self, files: Mapping[str, bytes], group: str = "") -> None:
-        """Part of the site ({relative posix path: bytes}); `group` names it in errors."""
+        """Part of the site ({relative posix path: bytes}); `group` names it in errors.
+        The preview's writer takes parts BATCH at a time (see _flush): a part it was given
+        may reach the spare only at the next `add` of another group, `read`, `digests`,
+        `handover` or `commit`."""
+        if self._kept is None:  # a one-off build: file by file
+            self._add(files, group)
+            return
+        if self._batch and (group != self._batch_group or _pid != self._batch_pid):
+            self._flush()
+        self._batch.append(files)
+        self._batch_group, self._batch_pid = group, _pid
+        if len(self._batch) == BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Add the waiting parts as one mapping. A part the writer was given last time is
+        taken whole, but even so costs it a few dictionary operations; with a thousand
+        programmes' calendar files, timelines and pages that was 6 ms of an 80 ms rebuild.
+        The same parts again make the very same merged mapping, which is taken whole."""
+        batch, self._batch = self._batch, []
+        if not batch or self._batch_pid != _pid:  # a forked child's copy of the parent's
+            return
+        assert self._kept is not None
+        group = self._batch_group
+        key = (group, self._batches_in.get(group, 0))
+        self._batches_in[group] = key[1] + 1
+        last = self._kept.batches.get(key)
+        if (
+            last is not None
+            and len(last[0]) == len(batch)
+            and all(map(operator.is_, last[0], batch))
+        ):
+            merged = last[1]
+        else:
+            merged = {}
+            for part in batch:
+                merged.update(part)
+            if len(merged) != sum(map(len, batch)):  # one path twice: one by one, so that
+                for part in batch:  # the error names both
+                    self._add(part, group)
+                return
+            unit = self._units.get(id(last[1])) if last is not None else None
+            if last is not None and unit is not None and unit[0] is last[1]:
+                known = self._kept.digests  # the digests of the files still here
+                for name, digest in unit[1].items():
+                    known.setdefault(name, (last[1][name], digest))
+        self._next_batches[key] = (tuple(batch), merged)
+        self._add(merged, group)
+
+    def _add(self, files: Mapping[str, bytes], group: str) -> None:
         if self._child_began is None and _pid != self._pid:
             self._child_began = len(self._added)
         unit = self._units.get(id(files))
@@ -316,7 +382,7 @@ class Writer:
         known_digests = self._kept.digests if self._kept is not None else {}
         next_digests = self._next_digests if self._kept is not None else None
         live = self._live.files if self._live else {}
-        digests = self.digests
+        digests = self._digests
         own: dict[str, bytes] = {}
         in_spare = True
         for name, data in files.items():
@@ -368,7 +434,7 @@ class Writer:
         live = self._live.files if self._live else {}
         for name, data, own, unit, future in self._aside:
             digest, written = future.result()
-            own[name] = self.digests[name] = digest
+            own[name] = self._digests[name] = digest
             if self._kept is not None:
                 self._next_digests[name] = (data, digest)
             in_output = (found := live.get(name)) is not None and found[0] == digest
@@ -385,9 +451,9 @@ class Writer:
         """Files the last build was given as the very same mapping: the output folder holds
         them as they are, with the digests then."""
         files, own = unit
-        before = len(self.digests)
-        self.digests |= own
-        if len(self.digests) != before + len(own):  # a path given before
+        before = len(self._digests)
+        self._digests |= own
+        if len(self._digests) != before + len(own):  # a path given before
             self._claim([*self._added, (own, group)])
         self._added.append((own, group))
         self._next_units[id(files)] = unit
@@ -416,13 +482,14 @@ class Writer:
         None in the process that opened the writer (nothing to hand over)."""
         if os.getpid() == self._pid:
             return None
+        self._flush()
         self._settle()
         added = self._added[self._child_began :] if self._child_began is not None else []
         names = [name for own, _ in added for name in own]
         return {
             "pid": os.getpid(),
             "added": [(list(own), group) for own, group in added],
-            "digests": {name: self.digests[name] for name in names},
+            "digests": {name: self._digests[name] for name in names},
             "records": {name: self._records[name] for name in names if name in self._records},
             "held": {name: self._held[name] for name in names if name in self._held},
             "written": self.written - self._written_before_child,
@@ -432,9 +499,10 @@ class Writer:
     def adopt(self, handover: dict[str, Any] | None) -> None:
         if handover is None:
             return
-        if not self.digests.keys().isdisjoint(handover["digests"]):
+        self._flush()
+        if not self._digests.keys().isdisjoint(handover["digests"]):
             self._claim(self._added + handover["added"])
-        self.digests |= handover["digests"]
+        self._digests |= handover["digests"]
         self._added += handover["added"]
         self._spare |= handover["records"]
         (self.folder / f"writing-{handover['pid']}").unlink(missing_ok=True)
@@ -444,29 +512,31 @@ class Writer:
 
     def read(self, name: str) -> bytes:
         """A file added before, as it is written."""
+        self._flush()
         self._settle()
         held = self._held.get(name)
         return held if held is not None else (self.spare_path / name).read_bytes()
 
     def commit(self) -> int:
         """Put the site in place; returns how many files were written."""
+        self._flush()
         self._settle()
         kept = self._kept
-        if kept is None or self.digests.keys() != kept.paths.keys():
+        if kept is None or self._digests.keys() != kept.paths.keys():
             self._claim(self._added)  # the last build's very paths were checked then
         if kept is not None:
-            kept.digests = self._next_digests
-            kept.paths = self.digests
+            kept.digests, kept.batches = self._next_digests, self._next_batches
+            kept.paths = self._digests
         live = self._live
-        if live and not self._differs and len(self.digests) == len(live.files):
+        if live and not self._differs and len(self._digests) == len(live.files):
             self._save(live, self._spare_tree())  # the output folder holds exactly this site
             if kept is not None:
                 kept.units, kept.spare_units = self._next_units, self._units_in_spare
             return 0
         for name, data in self._held.items():
-            self._put(name, data, self.digests[name])
+            self._put(name, data, self._digests[name])
         self._held, self._held_bytes = {}, 0
-        for name in sorted(self._spare.keys() - self.digests.keys(), reverse=True):
+        for name in sorted(self._spare.keys() - self._digests.keys(), reverse=True):
             path = self.spare_path / name  # in the spare, not in the site
             path.unlink(missing_ok=True)
             _prune(path.parent, self.spare_path)

@@ -255,9 +255,47 @@ def test_the_preview_given_the_same_parts_again_keeps_both_trees_right(
     assert build(a, b) == 0  # the spare held this site: swapped back in
     assert build(a, b2) == 0
     with pytest.raises(BuildError), write.Writer(output, trusted=True, kept=kept) as writer:
-        writer.add({"a/1.ics": b"a failed build's", "a/2.ics": b"two"})  # into the spare
+        writer.add({"a/1.ics": b"a failed build's", "a/2.ics": b"two"})
+        # Reading a file given makes the waiting parts (Writer.add) reach the spare.
+        assert writer.read("a/1.ics") == b"a failed build's"
         raise BuildError("a broken link")
     assert build(a, b) == 1  # a/1.ics again (the spare holds b: the site two builds ago)
+
+
+def test_the_preview_writes_the_one_part_that_changed_among_many(
+    tmp_path: Path, aside: None
+) -> None:
+    """The preview's writer takes parts a batch at a time (write.BATCH): a part edited,
+    removed or added among a hundred others changes just its files, and every tree it
+    swaps in is exactly the site given."""
+    output, kept = tmp_path / "out", write.Kept()
+
+    def page(n: int, text: str = "") -> dict[str, bytes]:
+        return {f"p{n}/index.html": f"page {n}{text}".encode(), f"p{n}/x.ics": b"ics %d" % n}
+
+    def build(parts: list[dict[str, bytes]]) -> int:
+        with write.Writer(output, trusted=True, kept=kept) as writer:
+            for part in parts:
+                writer.add(part, "lehed")
+            written = writer.commit()
+        assert manifest(output) == manifest_of({k: v for p in parts for k, v in p.items()})
+        return written
+
+    def edit(parts: list[dict[str, bytes]], n: int) -> list[dict[str, bytes]]:
+        return [*parts[:n], {**parts[n], f"p{n}/index.html": b"edited"}, *parts[n + 1 :]]
+
+    site = [page(n) for n in range(3 * write.BATCH + 5)]
+    assert build(site) == 2 * len(site)
+    site = edit(site, 40)
+    assert build(site) == 2 * len(site)  # the spare, whole
+    site = edit(site, 41)
+    assert build(site) == 2  # p41/index.html, and p40's, which the spare had not
+    site = edit(site, 70)
+    assert build(site) == 2
+    assert build(site) == 0
+    site = site[:7] + site[8:]  # a programme deleted: the batches after it shift
+    assert build(site) == 1 and not (output / "p7").exists()  # p70/index.html
+    assert build([*site, page(1000)]) == 2
 
 
 def test_the_preview_still_refuses_two_files_on_one_path(tmp_path: Path, aside: None) -> None:

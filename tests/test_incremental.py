@@ -25,12 +25,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from watchdog.events import (
+    DirModifiedEvent,
+    DirMovedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileOpenedEvent,
+)
+from watchdog.observers import Observer
 
-from koosloome_site import pipeline, validate
+from koosloome_site import pipeline, serve, validate
 from koosloome_site.memo import BuildMemo
 from tests.conftest import ROOT, build_py, git
 
@@ -201,3 +212,70 @@ def test_the_preview_forgets_what_a_deleted_programme_made(tmp_path: Path) -> No
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
     for name, before in kept.items():
         assert len(getattr(memo, name)) < before, f"memo.{name} kept the deleted programme's"
+
+
+def test_the_preview_told_what_its_watcher_saw_builds_what_a_full_check_builds(
+    tmp_path: Path,
+) -> None:
+    """The preview tells each rebuild which files its watcher saw change, and the loader asks
+    the file system about those only. Through every editing step, with a real watcher on the
+    content and the templates, that must build exactly what checking every file builds."""
+    content = make_content(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    changes = serve._Changes(threading.Event())
+    observer = Observer()
+    for folder in (content, templates):
+        observer.schedule(changes, str(folder), recursive=True)
+    observer.start()
+    told, checked = BuildMemo(), BuildMemo()
+    try:
+        for name, step, now in STEPS:
+            changes.changed.clear()
+            step(content, templates)
+            if step not in (nothing, commit):  # wait for the watcher, as the preview does
+                assert changes.changed.wait(10), f"{name}: the watcher saw nothing"
+                time.sleep(serve.DEBOUNCE_SECONDS)
+            touched = changes.take()
+            if step in (retitle_session, move_session, delete_programme, rename_programme):
+                assert touched is not None, f"{name}: a file saved is not a folder"
+                assert {Path(p).name for p in touched} & {
+                    "koopia-03.yaml",
+                    "koopia-05.yaml",
+                    "koopia-07.yaml",
+                    "koopia-08.yaml",
+                    "uus-nimi.yaml",
+                }, f"{name}: {touched}"
+            for memo, out, given in ((told, "told", touched), (checked, "checked", None)):
+                pipeline.build(
+                    content,
+                    tmp_path / out,
+                    now=now,
+                    templates_dir=templates,
+                    memo=memo,
+                    search_index=False,
+                    touched=given,
+                )
+            assert manifest(tmp_path / "told") == manifest(tmp_path / "checked"), name
+    finally:
+        observer.stop()
+        observer.join()
+
+
+def test_the_watchers_account_names_files_and_gives_up_on_whole_folders() -> None:
+    changes = serve._Changes(threading.Event())
+    changes.on_any_event(FileModifiedEvent("/c/programmes/a.yaml"))
+    changes.on_any_event(FileMovedEvent("/c/programmes/.a.yaml.tmp", "/c/programmes/b.yaml"))
+    changes.on_any_event(DirModifiedEvent("/c/programmes"))  # comes with the files' events
+    changes.on_any_event(FileOpenedEvent("/c/topics/x.yaml"))  # read, not changed
+    assert changes.changed.is_set()
+    assert changes.take() == {
+        "/c/programmes/a.yaml",
+        "/c/programmes/.a.yaml.tmp",
+        "/c/programmes/b.yaml",
+    }
+    assert changes.take() == frozenset(), "taken once"
+    changes.on_any_event(FileDeletedEvent("/c/people/x.yaml"))
+    changes.on_any_event(DirMovedEvent("/c/old", "/c/people"))  # files no event names
+    assert changes.take() is None, "a folder moved in: every file is to be checked"
+    assert changes.take() == frozenset()
