@@ -557,8 +557,12 @@ def plan(
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
     ]
     for programme, listing in zip(programmes, listings, strict=True):
-        entities = referenced(content, programme)
-        sources = [programme.source, *(entity.source for entity in entities)]
+        entities, sources = memo.get(
+            ("referenced", programme.slug),
+            (programme, content.topics, content.people, content.organisations),
+            None,
+            partial(_referenced_and_sources, content, programme),
+        )
         # All that a programme's page takes from `now`: the day, and how many of its
         # sessions have ended.
         status = today, bisect.bisect_right(listing.ends, wall_clock)
@@ -674,6 +678,13 @@ def plan(
         if page.more is None:
             page.context.setdefault("json_ld", site_graph)
     return pages
+
+
+def _referenced_and_sources(
+    content: Content, programme: Programme
+) -> tuple[list[Topic | Person | Organisation], list[Path]]:
+    entities = referenced(content, programme)
+    return entities, [programme.source, *(entity.source for entity in entities)]
 
 
 def referenced(content: Content, programme: Programme) -> list[Topic | Person | Organisation]:

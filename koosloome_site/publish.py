@@ -49,8 +49,18 @@ def published(content: Content, now: dt.datetime, include_drafts: bool = False) 
     if include_drafts:
         return content
     day = today(content, now)
-    topics = {slug: topic for slug, topic in content.topics.items() if not topic.draft}
-    public = [p for p in content.programmes if hidden(p, day) is None]
+    # Each dict and tuple is the loader's very own when nothing is left out of it, so that
+    # later stages can tell by identity that it did not change (memo.py).
+    drafts = any(topic.draft for topic in content.topics.values())
+    topics = (
+        {slug: topic for slug, topic in content.topics.items() if not topic.draft}
+        if drafts
+        else content.topics
+    )
+    is_hidden = [hidden(p, day) is not None for p in content.programmes]
+    if not drafts and not any(is_hidden):
+        return content
+    public = [p for p, out in zip(content.programmes, is_hidden, strict=True) if not out]
     # The same programme object when nothing is dropped from it, so later stages can reuse
     # what they made from it (memo.py).
     programmes = tuple(
@@ -63,7 +73,7 @@ def published(content: Content, now: dt.datetime, include_drafts: bool = False) 
     if content.config.publisher:
         organisations.add(content.config.publisher)
     hidden_people, hidden_organisations = _named(
-        p for p in content.programmes if hidden(p, day) is not None
+        p for p, out in zip(content.programmes, is_hidden, strict=True) if out
     )
     hidden_people -= people
     hidden_organisations -= organisations

@@ -217,9 +217,19 @@ def load_content(
                 entities[stem] = entity
         return entities
 
-    topics = load_all("topics", _topic, files["topics"])
-    people = load_all("people", _person, files["people"])
-    organisations = load_all("organisations", _organisation, files["organisations"])
+    def same(folder: str, found: dict[str, T]) -> dict[str, T]:
+        """The last build's very dict when it holds the very same entities: later stages
+        can tell by identity that nothing in it changed."""
+        if memo is None:
+            return found
+        kept: dict[str, T] = memo.get(folder, tuple(found.values()), tuple(found), lambda: found)
+        return kept
+
+    topics = same("topics", load_all("topics", _topic, files["topics"]))
+    people = same("people", load_all("people", _person, files["people"]))
+    organisations = same(
+        "organisations", load_all("organisations", _organisation, files["organisations"])
+    )
     # A big site's programmes are read half here, half on the other core (a forked child,
     # which hands back its entities, problems, references and memo entries: the second half
     # of the files, so everything stays in file order).
