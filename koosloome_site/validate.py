@@ -295,14 +295,15 @@ def load_content(
 
 def _inside(root: Path, touched: Collection[str]) -> set[Path]:
     """The content files among `touched` (paths as a file watcher gives them), as the paths
-    of the files found under `root`."""
-    top = root.absolute()
+    of the files found under `root`. Watchers on some systems give the real path (macOS:
+    /private/var/... for /var/...), so that is tried too."""
+    top, real = root.absolute(), root.resolve()
     found = set()
-    for path in touched:
-        try:
-            found.add(root / Path(path).absolute().relative_to(top))
-        except ValueError:  # not under `root`: a template
-            continue
+    for path in map(Path, touched):
+        for given, under in ((path.absolute(), top), (path.resolve(), real)):
+            if given.is_relative_to(under):
+                found.add(root / given.relative_to(under))
+                break  # not under `root` either way: a template
     return found
 
 

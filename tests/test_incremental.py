@@ -281,3 +281,17 @@ def test_the_watchers_account_names_files_and_gives_up_on_whole_folders() -> Non
     changes.on_any_event(DirMovedEvent("/c/old", "/c/people"))  # files no event names
     assert changes.take() is None, "a folder moved in: every file is to be checked"
     assert changes.take() == frozenset()
+
+
+def test_a_saved_file_named_by_its_real_path_is_still_seen(tmp_path: Path) -> None:
+    """Watchers on some systems name files by their real path (macOS: /private/var/... for
+    /var/...); the content folder here is reached through a symbolic link."""
+    real = make_content(tmp_path)
+    content = tmp_path / "through-a-link"
+    content.symlink_to(real)
+    memo, out = BuildMemo(), tmp_path / "out"
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    retitle_session(content, tmp_path)
+    saved = real.resolve() / "programmes" / "koopia-03.yaml"
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False, touched={str(saved)})
+    assert "Toetuste taotlused" in (out / "programmid" / "koopia-03" / "index.html").read_text()
