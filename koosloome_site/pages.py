@@ -10,7 +10,7 @@ import bisect
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -493,12 +493,23 @@ class _Listing:
 
 
 def _listed(content: Content, programme: Programme, today: dt.date, memo: Memo[Any]) -> _Listing:
-    listing: _Listing = memo.get(
-        ("listing", programme.slug),
-        (programme,),
-        (today, content.config.base_url),
-        partial(_listing, content, programme, today),
-    )
+    name = ("listing", programme.slug)
+
+    def make() -> _Listing:
+        made = _listing(content, programme, today)
+        last = memo.last(name)
+        if last is None:
+            return made
+        # The last card and feed links when equal: an edit to a session leaves them as they
+        # were, and the lists made from a thousand cards are then reused (`plan`).
+        before: _Listing = last[1]
+        return replace(
+            made,
+            card=before.card if before.card == made.card else made.card,
+            feed=before.feed if before.feed == made.feed else made.feed,
+        )
+
+    listing: _Listing = memo.get(name, (programme,), (today, content.config.base_url), make)
     return listing
 
 
@@ -533,15 +544,9 @@ def plan(
     # the pages made from all the content (`changed` has every file, the site's own too)
     updated_anything = _day(max(changed.values()).date())
     listings = [_listed(content, p, today, memo) for p in programmes]
-    cards = [listing.card for listing in listings]
-    by_start = sorted(
-        zip(programmes, listings, strict=True), key=lambda pair: (pair[1].card.start, pair[0].slug)
-    )
-    # Soonest first for what is ahead; newest first in the archive.
-    active = sorted((c for c in cards if c.state != "past"), key=lambda c: (c.start, c.slug))
-    archive = sorted(
-        (c for c in cards if c.state == "past"), key=lambda c: (c.start, c.slug), reverse=True
-    )
+    cards = tuple(listing.card for listing in listings)
+    order, active, archive = memo.get("cards", cards, None, partial(_ordered_cards, cards))
+    by_start = [(programmes[i], listings[i]) for i in order]
     pages = [
         Page(
             urls.HOME,
@@ -575,12 +580,12 @@ def plan(
             )
         )
 
-    by_topic: dict[str, list[ProgrammeCard]] = {slug: [] for slug in content.topics}
-    sources_of: dict[str, list[Path]] = {slug: [] for slug in content.topics}
-    for programme, programme_card in zip(programmes, cards, strict=True):
-        for slug in programme.topics:
-            by_topic[slug].append(programme_card)
-            sources_of[slug].append(programme.source)
+    by_topic, sources_of = memo.get(
+        "by topic",
+        (cards, content.topics),
+        (tuple(p.topics for p in programmes), tuple(p.source for p in programmes)),
+        partial(_by_topic, content, cards),
+    )
     topic_list = sorted(content.topics.values(), key=lambda t: t.title)
     pages.append(
         Page(
@@ -678,6 +683,32 @@ def plan(
         if page.more is None:
             page.context.setdefault("json_ld", site_graph)
     return pages
+
+
+def _ordered_cards(
+    cards: tuple[ProgrammeCard, ...],
+) -> tuple[list[int], list[ProgrammeCard], list[ProgrammeCard]]:
+    """The programmes' order by start (as indices), and the cards of the home page: soonest
+    first for what is ahead, newest first in the archive."""
+    order = sorted(range(len(cards)), key=lambda i: (cards[i].start, cards[i].slug))
+    active = sorted((c for c in cards if c.state != "past"), key=lambda c: (c.start, c.slug))
+    archive = sorted(
+        (c for c in cards if c.state == "past"), key=lambda c: (c.start, c.slug), reverse=True
+    )
+    return order, active, archive
+
+
+def _by_topic(
+    content: Content, cards: tuple[ProgrammeCard, ...]
+) -> tuple[dict[str, list[ProgrammeCard]], dict[str, list[Path]]]:
+    """Each topic's programmes: their cards and their files."""
+    by_topic: dict[str, list[ProgrammeCard]] = {slug: [] for slug in content.topics}
+    sources_of: dict[str, list[Path]] = {slug: [] for slug in content.topics}
+    for programme, programme_card in zip(content.programmes, cards, strict=True):
+        for slug in programme.topics:
+            by_topic[slug].append(programme_card)
+            sources_of[slug].append(programme.source)
+    return by_topic, sources_of
 
 
 def _referenced_and_sources(
