@@ -29,6 +29,7 @@ NOW = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
 def main() -> int:
     content, output, edits = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     memo = BuildMemo()
+    memo.writer.private = True  # as the preview's (serve.py): its output folder is its own
     started = time.perf_counter()
     pipeline.build(content, output, now=NOW, memo=memo, trusted_output=True, search_index=False)
     first = time.perf_counter() - started

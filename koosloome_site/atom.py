@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
@@ -53,7 +54,7 @@ def feed(
             published = dt.datetime.combine(programme.publish_date, dt.time(), zone)
             updated = max(updated, published)
         entries.append((updated, programme.slug, programme, path, published))
-    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    entries.sort(key=itemgetter(0, 1), reverse=True)
 
     root = ElementTree.Element("feed", {"xmlns": NAMESPACE, XML_LANG: config.language})
     ElementTree.SubElement(root, "id").text = base + urls.PROGRAMMES_FEED

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -660,7 +661,7 @@ def plan(
                 heading,
                 urls.overview_month(*month),
                 len(listed),
-                sum(len(e.sessions) for e in listed),
+                sum(map(len, map(_SESSIONS, listed))),
             )
             for month, heading, listed in months
         ],
@@ -683,6 +684,9 @@ def plan(
         if page.more is None:
             page.context.setdefault("json_ld", site_graph)
     return pages
+
+
+_SESSIONS = attrgetter("sessions")
 
 
 def _ordered_cards(

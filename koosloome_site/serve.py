@@ -397,6 +397,7 @@ class Preview:
         self.server = _Server(("127.0.0.1", port), _handler(self.state, request_timeout))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self.memo = BuildMemo()
+        self.memo.writer.private = True  # the temporary folder is ours alone, and goes with us
         self._changed = threading.Event()
         self._changes = _Changes(self._changed)
         self._stopping = threading.Event()

@@ -298,6 +298,32 @@ def test_the_preview_writes_the_one_part_that_changed_among_many(
     assert build([*site, page(1000)]) == 2
 
 
+def test_the_previews_own_folder_keeps_its_trees_records_in_memory(tmp_path: Path) -> None:
+    """The preview's output folder is its own (Kept.private): the records of its trees are
+    not written. Another process that builds into the folder anyway cannot read them, so it
+    writes the whole site, and gets it right."""
+    output, kept = tmp_path / "out", write.Kept(private=True)
+    for text in (b"one", b"two", b"three", b"two"):
+        write.write_site({"a.html": text, "b.ics": b"b"}, output, trusted=True, kept=kept)
+        assert (output / "a.html").read_bytes() == text
+    assert not list(uptodate.state_folder(output).glob("tree-*"))
+    another = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from koosloome_site import write; "
+            "print(write.write_site({'a.html': b'four', 'b.ics': b'b'}, Path(sys.argv[1])))",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert another.stdout.strip() == "2", "the trees were unknown to it: written whole"
+    assert manifest(output) == manifest_of({"a.html": b"four", "b.ics": b"b"})
+
+
 def test_the_preview_still_refuses_two_files_on_one_path(tmp_path: Path, aside: None) -> None:
     output, kept = tmp_path / "out", write.Kept()
     part = {"a/index.html": b"a"}
