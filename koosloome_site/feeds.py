@@ -24,7 +24,7 @@ import datetime as dt
 from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -79,14 +79,16 @@ def feeds(
     files: dict[str, bytes] = {}
     if emit is None:
         emit = files.update
+    programmes = content.programmes
+    found = tuple(revisions[p.slug] for p in programmes)  # the same objects when unchanged
+    made = memo.each(
+        "programmes",
+        (programmes, found),
+        base,
+        lambda i: _programme_files(programmes[i], base, found[i]),
+    )
     by_programme: dict[str, list[_Entry]] = {}
-    for programme in content.programmes:
-        entries, own = memo.get(
-            programme.slug,
-            (programme, revisions[programme.slug]),  # the same objects when unchanged
-            base,
-            partial(_programme_files, programme, base, revisions[programme.slug]),
-        )
+    for programme, (entries, own) in zip(programmes, made, strict=True):
         by_programme[programme.slug] = entries
         emit(own)
     by_topic: dict[str, list[list[_Entry]]] = {slug: [] for slug in content.topics}

@@ -15,6 +15,8 @@ import os
 import pickle
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from itertools import compress, count
+from operator import is_not
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -63,6 +65,47 @@ class Memo(Generic[T]):
         result = make()
         self._store(name, [objects, values, result, self._build])
         return result
+
+    def each(
+        self,
+        name: Hashable,
+        columns: tuple[tuple[object, ...], ...],
+        values: object,
+        make: Callable[[int], T],
+    ) -> list[T]:
+        """[make(i) for each row i of `columns`] for a pass over many things (a programme
+        each; a column holds one kind of input to it, e.g. the programmes and their
+        revisions), as one entry: a row's result is reused when its objects are the very
+        same ones as last time (or equal: copies from another process) and `values` are
+        equal. An edit to one programme of a thousand costs the others a pointer comparison
+        each, instead of a look-up with a key made for it."""
+        rows = len(columns[0])
+        entry = self._entries.get(name)
+        if not self.keep or entry is None or entry[1] != values or len(entry[0]) != len(columns):
+            made = [make(i) for i in range(rows)]
+        elif len(entry[0][0]) == rows:  # the same things, some edited: by place
+            last, made = entry[0], entry[2].copy()
+            suspects: set[int] = set()
+            for column, before in zip(columns, last, strict=True):
+                suspects.update(compress(count(), map(is_not, column, before)))
+            for i in sorted(suspects):
+                if any(
+                    column[i] != before[i] for column, before in zip(columns, last, strict=True)
+                ):
+                    made[i] = make(i)
+        else:  # some added or deleted: by the first column's object (alive: the entry holds
+            last, results = entry[0], entry[2]  # it, so its id is its own)
+            place = {id(thing): j for j, thing in enumerate(last[0])}
+            made = []
+            for i in range(rows):
+                j = place.get(id(columns[0][i]))
+                same = j is not None and all(
+                    c[i] == b[j] for c, b in zip(columns, last, strict=True)
+                )
+                made.append(results[j] if same and j is not None else make(i))
+        if self.keep:
+            self._store(name, [columns, values, made, self._build])
+        return made
 
     def reuse(self, name: Hashable) -> T | None:
         """What is stored under `name`, asked for as it is (the caller knows that what it

@@ -474,8 +474,8 @@ def true_until(content: Content, now: dt.datetime, memo: Memo[Any] | None = None
     memo = Memo() if memo is None else memo
     wall_clock = now.replace(tzinfo=None)
     soonest = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
-    for programme in content.programmes:
-        ends = _listed(content, programme, now.date(), memo).ends
+    for listing in _listings(content, now.date(), memo):
+        ends = listing.ends
         later = bisect.bisect_right(ends, wall_clock)
         if later < len(ends) and ends[later] < soonest:
             soonest = ends[later]
@@ -493,25 +493,33 @@ class _Listing:
     feed: FeedLinks
 
 
-def _listed(content: Content, programme: Programme, today: dt.date, memo: Memo[Any]) -> _Listing:
-    name = ("listing", programme.slug)
+def _listings(content: Content, today: dt.date, memo: Memo[Any]) -> list[_Listing]:
+    """Each programme's listing on `today`, in programme order (one memo pass: `plan` and
+    `true_until` both ask)."""
+    programmes = content.programmes
+    last: dict[str, _Listing] | None = None
 
-    def make() -> _Listing:
-        made = _listing(content, programme, today)
-        last = memo.last(name)
+    def make(i: int) -> _Listing:
+        nonlocal last
+        made = _listing(content, programmes[i], today)
         if last is None:
-            return made
+            before = memo.last("listings")
+            last = {} if before is None else {x.card.slug: x for x in before[1]}
         # The last card and feed links when equal: an edit to a session leaves them as they
         # were, and the lists made from a thousand cards are then reused (`plan`).
-        before: _Listing = last[1]
+        was = last.get(made.card.slug)
+        if was is None:
+            return made
         return replace(
             made,
-            card=before.card if before.card == made.card else made.card,
-            feed=before.feed if before.feed == made.feed else made.feed,
+            card=was.card if was.card == made.card else made.card,
+            feed=was.feed if was.feed == made.feed else made.feed,
         )
 
-    listing: _Listing = memo.get(name, (programme,), (today, content.config.base_url), make)
-    return listing
+    listings: list[_Listing] = memo.each(
+        "listings", (programmes,), (today, content.config.base_url), make
+    )
+    return listings
 
 
 def _listing(content: Content, programme: Programme, today: dt.date) -> _Listing:
@@ -544,7 +552,7 @@ def plan(
     everything = (config.source, *changed)
     # the pages made from all the content (`changed` has every file, the site's own too)
     updated_anything = _day(max(changed.values()).date())
-    listings = [_listed(content, p, today, memo) for p in programmes]
+    listings = _listings(content, today, memo)
     cards = tuple(listing.card for listing in listings)
     order, active, archive = memo.get("cards", cards, None, partial(_ordered_cards, cards))
     by_start = [(programmes[i], listings[i]) for i in order]

@@ -259,13 +259,10 @@ RENDER_SHARE = 3
 
 
 def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Writer) -> None:
-    for programme in programmes:  # one part each: the writer takes an unchanged one whole
-        files = memo.site.get(
-            ("timeline", programme.slug),
-            (programme,),
-            None,
-            partial(timeline.timelines, (programme,)),
-        )
+    made = memo.site.each(
+        "timelines", (programmes,), None, lambda i: timeline.timelines((programmes[i],))
+    )
+    for files in made:  # one part each: the writer takes an unchanged one whole
         out.add(files, TIMELINES)
 
 
@@ -318,6 +315,8 @@ def _adopt(
     by_slug = {p.slug: p for p in programmes}
 
     def ours(thing: object) -> object:
+        if isinstance(thing, tuple):  # a pass's column of programmes (Memo.each)
+            return tuple(map(ours, thing))
         return by_slug.get(thing.slug, thing) if isinstance(thing, Programme) else thing
 
     memo.revisions.adopt(revisions_made, ours)

@@ -29,7 +29,6 @@ import json
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -70,15 +69,15 @@ def session_revisions(
         lambda: _committed_versions(root, list(sources)),
     )
     resolve = resolver()
-    return {
-        programme.slug: memo.get(
-            ("programme", programme.source),
-            (programme, committed),
-            changed[programme.source],
-            partial(_programme_revisions, programme, committed, resolve, changed),
-        )
-        for programme in programmes
-    }
+    # A programme's revisions are the same while it, git's answers and its file's time are.
+    times = tuple(changed[programme.source] for programme in programmes)
+    made = memo.each(
+        "programmes",
+        (tuple(programmes), times),
+        (committed,),  # in a tuple: compared by identity first
+        lambda i: _programme_revisions(programmes[i], committed, resolve, changed),
+    )
+    return {programme.slug: found for programme, found in zip(programmes, made, strict=True)}
 
 
 def _programme_revisions(
