@@ -12,9 +12,9 @@ clock: an unchanged site gives a byte-identical feed.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -35,33 +35,43 @@ def feed(
     content: Content,
     pages: list[Page],
     changed: dict[Path, dt.datetime],
-    memo: Memo[str] | None = None,
+    memo: Memo[Any] | None = None,
 ) -> bytes:
-    """The feed; with a `memo`, each entry is serialised again only when its programme, its
-    topics or its dates changed (a big site's feed is a few thousand entries)."""
+    """The feed; with a `memo`, each entry is serialised again only when its programme or its
+    page's date changed, or a topic (a big site's feed is a few thousand entries)."""
     memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
     zone = ZoneInfo(config.timezone)
     page_changed = {page.path: page.changed for page in pages if page.changed is not None}
-    entries = []
-    for programme in content.programmes:
-        path = urls.programme(programme.slug)
-        updated = page_changed[path]  # when what its page shows last changed
+    programmes = content.programmes
+    # when what each programme's page shows last changed
+    changed_at = tuple(page_changed[urls.programme(p.slug)] for p in programmes)
+
+    def entry(i: int) -> tuple[tuple[dt.datetime, str], str]:
+        """The programme's place in the feed (newest first) and its <entry>."""
+        programme, updated = programmes[i], changed_at[i]
         published: dt.datetime | None = None
         if programme.publish_date:
             # public from that midnight: a programme written before it is new to readers then
             published = dt.datetime.combine(programme.publish_date, dt.time(), zone)
             updated = max(updated, published)
-        entries.append((updated, programme.slug, programme, path, published))
-    entries.sort(key=itemgetter(0, 1), reverse=True)
+        topics = tuple(content.topics[slug] for slug in programme.topics)
+        address = base + urls.programme(programme.slug)
+        return (updated, programme.slug), _entry(address, programme, topics, updated, published)
+
+    # A topic renamed makes every entry again: rare, and its programmes' pages change too.
+    made = memo.each("atom", (programmes, changed_at), (base, zone, content.topics), entry)
+    entries = sorted(made, key=itemgetter(0), reverse=True)
 
     root = ElementTree.Element("feed", {"xmlns": NAMESPACE, XML_LANG: config.language})
     ElementTree.SubElement(root, "id").text = base + urls.PROGRAMMES_FEED
     ElementTree.SubElement(root, "title").text = config.title
     if config.description:
         ElementTree.SubElement(root, "subtitle").text = config.description
-    newest = max([changed[config.source], *(e[0] for e in entries)])
+    newest = changed[config.source]
+    if entries:  # the newest entry comes first
+        newest = max(newest, entries[0][0][0])
     ElementTree.SubElement(root, "updated").text = _stamp(newest)
     ElementTree.SubElement(
         root,
@@ -81,16 +91,7 @@ def feed(
     head = ElementTree.tostring(root, encoding="unicode")
     head = head.removesuffix("</feed>").rstrip("\n") + "\n"  # entries follow, indented
     parts = ["<?xml version='1.0' encoding='utf-8'?>\n", head]
-    for updated, _, programme, path, published in entries:
-        topics = tuple(content.topics[slug] for slug in programme.topics)
-        parts.append(
-            memo.get(
-                ("atom", programme.slug),
-                (programme, *topics),
-                (base, updated, published),
-                partial(_entry, base + path, programme, topics, updated, published),
-            )
-        )
+    parts += [text for _, text in entries]
     parts.append("</feed>\n")
     return "".join(parts).encode()
 

@@ -29,6 +29,7 @@ import json
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +113,11 @@ def _replay(versions: list[tuple[dt.datetime, bytes]]) -> dict[str, Revision]:
     return {session_id: revision for session_id, (_, revision) in latest.items()}
 
 
+@lru_cache(maxsize=1024)  # the preview: a committed version, again at each edit of its file
 def _signatures(data: bytes) -> dict[str, str]:
     """Session id -> signature of what its event shows, for one version of a programme file.
-    A version that cannot be read (it may predate the current format) contributes nothing."""
+    A version that cannot be read (it may predate the current format) contributes nothing.
+    (The dict is shared by every caller given the same bytes: read it, do not change it.)"""
     try:
         node = parse(data.decode("utf-8"), "", [])
     except UnicodeDecodeError:
