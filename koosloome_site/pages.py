@@ -570,24 +570,22 @@ def plan(
         ),
         Page(urls.NOT_FOUND, "404.html", {"updated": updated([config.source])}, (config.source,)),
     ]
-    for programme, listing in zip(programmes, listings, strict=True):
-        entities, sources = memo.get(
-            ("referenced", programme.slug),
-            (programme, content.topics, content.people, content.organisations),
-            None,
-            partial(_referenced_and_sources, content, programme),
-        )
-        # All that a programme's page takes from `now`: the day, and how many of its
-        # sessions have ended.
-        status = today, bisect.bisect_right(listing.ends, wall_clock)
-        pages.append(
-            memo.get(
-                ("page", programme.slug),
-                (programme, *entities),
-                (status, [changed[s] for s in sources], config),
-                partial(_programme_page, content, programme, now, changed, sources),
-            )
-        )
+    refs = memo.each(
+        "referenced",
+        (programmes,),
+        (content.topics, content.people, content.organisations),
+        lambda i: _referenced_and_sources(content, programmes[i]),
+    )
+    # All that a programme's page takes from `now`: the day, and how many of its sessions
+    # have ended; from the files' dates, the newest.
+    ended = tuple(bisect.bisect_right(listing.ends, wall_clock) for listing in listings)
+    newest = tuple(max(map(changed.__getitem__, sources)) for _, sources in refs)
+    pages += memo.each(
+        "pages",
+        (programmes, tuple(refs), ended, newest),
+        (today, config),
+        lambda i: _programme_page(content, programmes[i], now, changed, refs[i][1]),
+    )
 
     by_topic, sources_of = memo.get(
         "by topic",

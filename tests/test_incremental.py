@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from watchdog.events import (
@@ -42,7 +43,8 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from koosloome_site import pipeline, serve, validate
-from koosloome_site.memo import BuildMemo
+from koosloome_site.memo import BuildMemo, Memo
+from koosloome_site.model import Programme
 from tests.conftest import ROOT, build_py, git
 
 RICH = ROOT / "tests" / "rich_site" / "content"
@@ -201,17 +203,32 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
         assert "programmid/uus-nimi/index.html" in files
 
 
+def slugs_in(stage: Memo[Any], name: str) -> set[str]:
+    """The programmes of a pass over all of them (Memo.each): its first column."""
+    last = stage.last(name)
+    assert last is not None, name
+    return {programme.slug for programme in cast(tuple[Programme, ...], last[0][0])}
+
+
 def test_the_preview_forgets_what_a_deleted_programme_made(tmp_path: Path) -> None:
-    """A preview runs for hours: what a deleted programme made must not stay in its memo."""
+    """A preview runs for hours: what a deleted programme made must not stay in its memo,
+    neither the entries made for its file and its page nor its row in the passes over all
+    programmes (Memo.each)."""
     content = make_content(tmp_path)
     memo, out = BuildMemo(), tmp_path / "out"
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
-    kept = {name: len(getattr(memo, name)) for name in ("loaded", "pages", "rendered")}
+    kept = {name: len(getattr(memo, name)) for name in ("loaded", "rendered")}
+    passes = [(memo.pages, "pages"), (memo.pages, "listings"), (memo.events, "programmes")]
+    passes += [(memo.revisions, "programmes"), (memo.site, "timelines"), (memo.site, "atom")]
+    for stage, name in passes:
+        assert "koopia-07" in slugs_in(stage, name), name
     delete_programme(content, tmp_path)
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
     for name, before in kept.items():
         assert len(getattr(memo, name)) < before, f"memo.{name} kept the deleted programme's"
+    for stage, name in passes:
+        assert "koopia-07" not in slugs_in(stage, name), name
 
 
 def test_the_preview_told_what_its_watcher_saw_builds_what_a_full_check_builds(
