@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 from collections.abc import Callable, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,23 +70,27 @@ def last_changed(
     committed, blobs = memo.get(
         ("history", str(root)), (), head_key(root), lambda: _git_history(root)
     )
-    changed = {}
     resolve = resolver()
     signatures = {} if signatures is None else signatures
-    for path in files:
-        signature = signatures.get(path)
-        if signature is None:
+
+    def signature_of(path: Path) -> Signature:
+        found = signatures.get(path)
+        if found is None:
             stat = path.stat()
-            signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        # One entry per file: the same while git's answers (the same objects until HEAD
-        # moves) and the file's size and times are.
-        changed[path] = memo.get(
-            ("changed", path),
-            (committed,),
-            (signature, epoch, zone),
-            partial(_changed, path, resolve, committed, blobs, signature[1], epoch, zone),
-        )
-    return changed
+            found = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        return found
+
+    paths = tuple(files)
+    found = tuple(map(signature_of, paths))  # the loader's very tuple for a file not read
+    # A file's date is the same while git's answers (the same objects until HEAD moves) and
+    # the file's size and times are.
+    made = memo.each(
+        "changed",
+        (paths, found),
+        (committed, epoch, zone),
+        lambda i: _changed(paths[i], resolve, committed, blobs, found[i][1], epoch, zone),
+    )
+    return dict(zip(paths, made, strict=True))
 
 
 def _changed(
