@@ -81,7 +81,7 @@ def feeds(
         emit = files.update
     programmes = content.programmes
     found = tuple(revisions[p.slug] for p in programmes)  # the same objects when unchanged
-    made = memo.each(
+    made = memo.each_one(
         "programmes",
         (programmes, found),
         base,

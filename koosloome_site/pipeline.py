@@ -259,7 +259,7 @@ RENDER_SHARE = 3
 
 
 def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Writer) -> None:
-    made = memo.site.each(
+    made = memo.site.each_one(
         "timelines", (programmes,), None, lambda i: timeline.timelines((programmes[i],))
     )
     for files in made:  # one part each: the writer takes an unchanged one whole
