@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import BuildError
 from .memo import Memo
-from .model import Signature
+from .model import Signature, signature
 from .uptodate import head_key
 
 
@@ -75,10 +75,7 @@ def last_changed(
 
     def signature_of(path: Path) -> Signature:
         found = signatures.get(path)
-        if found is None:
-            stat = path.stat()
-            found = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        return found
+        return signature(path.stat()) if found is None else found
 
     paths = tuple(files)
     found = tuple(map(signature_of, paths))  # the loader's very tuple for a file not read

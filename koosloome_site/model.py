@@ -7,6 +7,7 @@ came from, so pages can say when their sources last changed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,3 +200,8 @@ class Content:
 
 
 Signature = tuple[int, int, int, int]  # st_size, st_mtime_ns, st_ctime_ns, st_ino
+
+
+def signature(stat: os.stat_result) -> Signature:
+    """What tells a file's version apart without reading it (see Content.signatures)."""
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino

@@ -745,7 +745,7 @@ def programme_page(
 ) -> Page:
     """A programme's page as `plan` makes it: a part of the site's pages can be rendered
     elsewhere (another process) without the rest of the plan."""
-    sources = [programme.source, *(entity.source for entity in referenced(content, programme))]
+    _, sources = _referenced_and_sources(content, programme)
     return _programme_page(content, programme, now, changed, sources)
 
 

@@ -49,6 +49,9 @@ from .model import (
     TeamSize,
     Topic,
 )
+from .model import (
+    signature as file_signature,
+)
 from .spec import KINDS, SESSION
 from .yamlsrc import MAX_BYTES, Mapping, Node, Scalar, parse, too_large
 
@@ -178,13 +181,7 @@ def load_content(
             reader.references.extend(references)
             return entity
         try:
-            stat = path.stat()
-            signature = signatures[path] = (
-                stat.st_size,
-                stat.st_mtime_ns,
-                stat.st_ctime_ns,
-                stat.st_ino,
-            )
+            signature = signatures[path] = file_signature(path.stat())
         except OSError:
             signature = None
         before = len(reader.problems.items), len(reader.references)
