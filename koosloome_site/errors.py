@@ -9,6 +9,7 @@ language: Estonian by default, English on request (`--lang en`, KOOSLOOME_LANG=e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .messages import msg, translate
 
@@ -17,9 +18,10 @@ _FIELD_WORDS = {"fail": msg("fail"), "kaust": msg("kaust")}
 HINT = msg("vihje")
 
 
-@dataclass(frozen=True, order=True)
-class Position:
-    """A place in a source file; line and column are 1-based, as editors count them."""
+class Position(NamedTuple):
+    """A place in a source file; line and column are 1-based, as editors count them. (A
+    named tuple: every node of every file has one, and it is made twice as fast as a frozen
+    dataclass; it sorts the same.)"""
 
     path: str
     line: int = 1

@@ -123,7 +123,7 @@ def build(
     # From here on only what is public at `now`: drafts and programmes before their publish
     # date are in no page, list, feed or sitemap (publish.py).
     content = published(content, now, include_drafts=drafts)
-    report.now, report.true_until = now, pages.true_until(content, now, memo.pages)
+    report.now = now
     lap("load")
 
     sources = [
@@ -206,6 +206,9 @@ def build(
             # its peak yet.
             loaded(memo)
 
+        # After the fork: the programmes' listings, which this needs and plan reuses, are
+        # made here while the other core makes the calendars.
+        report.true_until = pages.true_until(content, now, memo.pages)
         planned = pages.plan(content, now, changed, memo.pages)
         made = memo.site.get
         pages_now = tuple(planned)
