@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import urls
-from .calendar_links import event_times
+from .calendar_links import basic, event_times
 from .memo import Memo
 from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
 from .pages import in_calendar, session_description, session_summary, session_where
@@ -229,12 +229,12 @@ def _parameter(value: str) -> str:
 def _time(value: dt.date) -> str:
     """DTSTART/DTEND after the property name: a local Tallinn time or an all-day date."""
     if isinstance(value, dt.datetime):
-        return f";TZID={TIMEZONE}:{value:%Y%m%dT%H%M%S}"
-    return f";VALUE=DATE:{value:%Y%m%d}"
+        return f";TZID={TIMEZONE}:{basic(value)}"
+    return f";VALUE=DATE:{basic(value)}"
 
 
 def _utc(value: dt.datetime) -> str:
-    return f"{value.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    return basic(value.astimezone(dt.UTC)) + "Z"
 
 
 def fold(line: str) -> bytes:

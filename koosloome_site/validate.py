@@ -711,8 +711,14 @@ def wall_clock_problem(day: dt.date, time: dt.time) -> tuple[str, str] | None:
     (every calendar program would guess differently), ask the editor."""
     zone = ZoneInfo(TIMEZONE)
     local = dt.datetime.combine(day, time, zone)
+    skipped = local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local.replace(
+        tzinfo=None
+    )
+    twice = not skipped and local.utcoffset() != local.replace(fold=1).utcoffset()
+    if not (skipped or twice):
+        return None
     clock, when = format_time(time), format_day(day)
-    if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+    if skipped:
         return (
             msg(
                 "{when}: kella {clock} ei ole olemas, suveaja algusega keeratakse kell "
@@ -722,17 +728,15 @@ def wall_clock_problem(day: dt.date, time: dt.time) -> tuple[str, str] | None:
             ),
             msg("sel ööl ei ole kellaaegu 3.00–3.59: vali aeg enne 3.00 või alates 4.00"),
         )
-    if local.utcoffset() != local.replace(fold=1).utcoffset():
-        return (
-            msg(
-                "{when}: kell {clock} on kahel korral, suveaja lõpuga keeratakse kell "
-                "4.00 tagasi 3.00-ks",
-                when=when,
-                clock=clock,
-            ),
-            msg("vali kellaaeg väljaspool vahemikku 3.00–3.59"),
-        )
-    return None
+    return (
+        msg(
+            "{when}: kell {clock} on kahel korral, suveaja lõpuga keeratakse kell "
+            "4.00 tagasi 3.00-ks",
+            when=when,
+            clock=clock,
+        ),
+        msg("vali kellaaeg väljaspool vahemikku 3.00–3.59"),
+    )
 
 
 # Stands in for a missing period date in a programme that is already reported as invalid.
