@@ -45,8 +45,9 @@ class PartialDate:
 
     @property
     def last_day(self) -> dt.date:
-        last = calendar.monthrange(self.year, self.month)[1]
-        return dt.date(self.year, self.month, self.day or last)
+        if self.day is not None:
+            return dt.date(self.year, self.month, self.day)
+        return dt.date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
 
     @property
     def iso(self) -> str:

@@ -12,7 +12,8 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from operator import attrgetter
+from itertools import compress, count
+from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Any
 
@@ -660,24 +661,22 @@ def plan(
     )
     # One page per month, so that a big site's overview stays small and an edit redoes a
     # month, not the whole calendar.
-    months, undated = overview([listing.overview for _, listing in by_start])
+    overviews = tuple(listing.overview for _, listing in by_start)
+    months = memo.get(
+        "overview", overviews, today, lambda: overview(overviews, memo.last("overview"))
+    )
+    undated = months.get(None, _NO_MONTH).entries
     index = {
-        "months": [
-            (
-                heading,
-                urls.overview_month(*month),
-                len(listed),
-                sum(map(len, map(_SESSIONS, listed))),
-            )
-            for month, heading, listed in months
-        ],
+        "months": [m.index_row for m in months.values() if m.month is not None],
         "undated": undated,
         "updated": updated_anything,
     }
     pages.append(Page(urls.OVERVIEW, "overview.html", index, everything))
-    for month, heading, entries_of_month in months:
-        context = {"heading": heading, "entries": entries_of_month, "updated": updated_anything}
-        pages.append(Page(urls.overview_month(*month), "overview_month.html", context, everything))
+    for m in months.values():
+        if m.month is not None:
+            context = {"heading": m.heading, "entries": m.entries, "updated": updated_anything}
+            page = Page(m.index_row[1], "overview_month.html", context, everything)
+            pages.append(page)
     pages.append(Page(urls.SEARCH, "search.html", {"updated": updated([config.source])}, ()))
     # Statuses ("Tulemas", days left) are as of the build; freshness.js updates them later.
     as_of = _day(today)
@@ -809,17 +808,96 @@ def overview_entries(
     return list(found.items())
 
 
+@dataclass(frozen=True)
+class _Month:
+    """A month of the overview ("Mis toimub millal"), or the undated sessions (month None):
+    the programmes' entries in programme order, and where each programme is in that order."""
+
+    month: tuple[int, int] | None
+    entries: list[OverviewEntry]
+    places: list[int]  # each entry's programme's index in the order
+
+    @property
+    def heading(self) -> str:
+        assert self.month is not None
+        year, month = self.month
+        return f"{month_name(month).capitalize()} {year}"
+
+    @functools.cached_property
+    def index_row(self) -> tuple[str, str, int, int]:
+        """The overview page's line: heading, address, programmes, sessions."""
+        assert self.month is not None
+        sessions = sum(map(len, map(_SESSIONS, self.entries)))
+        return self.heading, urls.overview_month(*self.month), len(self.entries), sessions
+
+
+_NO_MONTH = _Month(None, [], [])
+_Overview = dict[tuple[int, int] | None, _Month]  # by month, in order; None (undated) first
+
+
 def overview(
-    entries: list[list[tuple[tuple[int, int] | None, OverviewEntry]]],
-) -> tuple[list[tuple[tuple[int, int], str, list[OverviewEntry]]], list[OverviewEntry]]:
-    """The programmes' entries (in programme order) by month: [(month, heading, entries)]
-    from this month on, and the entries without a date."""
-    months: dict[tuple[int, int], list[OverviewEntry]] = {}
-    undated: list[OverviewEntry] = []
-    for programme_entries in entries:
+    entries: tuple[list[tuple[tuple[int, int] | None, OverviewEntry]], ...],
+    last: tuple[tuple[object, ...], _Overview] | None = None,
+) -> _Overview:
+    """The programmes' entries (each programme's, in programme order) by month from this
+    month on, and the entries without a date (month None). With the `last` overview and
+    the entries it was made from: only the months of programmes whose entries are new
+    objects are made again (an edit changes one programme of a thousand)."""
+    if last is not None and len(last[0]) == len(entries):
+        before, months = last
+        changed = list(compress(count(), map(is_not, entries, before)))
+        if len(changed) <= _FEW_CHANGED:
+            return _changed_months(entries, before, months, changed)
+    places: dict[tuple[int, int] | None, tuple[list[OverviewEntry], list[int]]] = {}
+    for place, programme_entries in enumerate(entries):
         for month, entry in programme_entries:
-            (undated if month is None else months.setdefault(month, [])).append(entry)
-    return [
-        ((y, m), f"{month_name(m).capitalize()} {y}", listed)
-        for (y, m), listed in sorted(months.items())
-    ], undated
+            listed, where = places.setdefault(month, ([], []))
+            listed.append(entry)
+            where.append(place)
+    return _in_order({month: _Month(month, *found) for month, found in places.items()})
+
+
+_FEW_CHANGED = 16  # programmes, up to which the last overview is worth starting from
+
+
+def _changed_months(
+    entries: tuple[list[tuple[tuple[int, int] | None, OverviewEntry]], ...],
+    before: tuple[object, ...],
+    months: _Overview,
+    changed: list[int],
+) -> _Overview:
+    """The last overview with the entries of the programmes at `changed` places taken out
+    of their months and their new ones put in, where programme order puts them."""
+    months = dict(months)
+    copied: set[tuple[int, int] | None] = set()
+
+    def month_of(month: tuple[int, int] | None) -> _Month:
+        if month not in copied:
+            copied.add(month)
+            last = months.get(month)
+            months[month] = (
+                _Month(month, last.entries.copy(), last.places.copy())
+                if last is not None
+                else _Month(month, [], [])
+            )
+        return months[month]
+
+    for place in changed:
+        old = before[place]
+        assert isinstance(old, list)
+        for month, _ in old:
+            found = month_of(month)
+            i = bisect.bisect_left(found.places, place)
+            del found.entries[i], found.places[i]
+        for month, entry in entries[place]:
+            found = month_of(month)
+            i = bisect.bisect_left(found.places, place)
+            found.entries.insert(i, entry)
+            found.places.insert(i, place)
+    return _in_order({month: found for month, found in months.items() if found.entries})
+
+
+def _in_order(months: _Overview) -> _Overview:
+    return {
+        month: months[month] for month in sorted(months, key=lambda m: (m is not None, m or ()))
+    }

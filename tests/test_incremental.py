@@ -312,3 +312,32 @@ def test_a_saved_file_named_by_its_real_path_is_still_seen(tmp_path: Path) -> No
     saved = real.resolve() / "programmes" / "koopia-03.yaml"
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False, touched={str(saved)})
     assert "Toetuste taotlused" in (out / "programmid" / "koopia-03" / "index.html").read_text()
+
+
+def test_the_month_overview_made_again_from_the_last_equals_one_made_anew() -> None:
+    """pages.overview, given the last overview, redoes only the months of the programmes
+    whose entries changed: after random edits (sessions moved to other months, dates
+    dropped, programmes with nothing ahead) it is what a fresh overview is, months in order."""
+    import random
+
+    from koosloome_site import pages
+
+    rng = random.Random(6)
+    months = [(2027, m) for m in range(1, 13)] + [None]
+
+    def entries(n: int) -> list[tuple[tuple[int, int] | None, pages.OverviewEntry]]:
+        chosen = sorted(rng.sample(months, rng.randint(0, 4)), key=lambda m: (m is None, m))
+        return [(m, pages.OverviewEntry(f"p{n}", f"/p{n}/", "Tulemas", [])) for m in chosen]
+
+    now = tuple(entries(n) for n in range(60))
+    made = pages.overview(now)
+    for step in range(40):
+        before, last = now, made
+        edited = list(now)
+        for place in rng.sample(range(len(edited)), rng.randint(1, 5)):
+            edited[place] = entries(1000 + step)
+        now = tuple(edited)
+        made = pages.overview(now, (before, last))
+        fresh = pages.overview(now)
+        assert made == fresh and list(made) == list(fresh)
+        assert all(m.entries for m in made.values())
