@@ -92,7 +92,7 @@ def last_changed(
 
 def _changed(
     path: Path,
-    resolve: Callable[[Path], Path],
+    resolve: Callable[[str | Path], str],
     committed: dict[str, dt.datetime],
     blobs: dict[str, str],
     mtime_ns: int,
@@ -100,10 +100,9 @@ def _changed(
     zone: ZoneInfo,
 ) -> dt.datetime:
     """The file's last commit time when it is as committed, else its modification time."""
-    resolved = resolve(path)
     # By name: dictionary keys that are other Path objects cost a slow Path.__eq__ each.
-    key = str(resolved)
-    if key in committed and _is_clean(blobs, resolved):
+    key = resolve(path)
+    if key in committed and _is_clean(blobs, key):
         return committed[key].astimezone(zone)
     seconds = mtime_ns // 1_000_000_000
     if epoch is not None:
@@ -111,28 +110,38 @@ def _changed(
     return dt.datetime.fromtimestamp(seconds, zone)
 
 
-def resolver() -> Callable[[Path], Path]:
-    """`Path.resolve` asking the file system about each folder once. Path.resolve checks
-    every part of every path: the history of a thousand files in a few folders took tens of
-    thousands of lstat calls, a twentieth of a cold build. A file that is itself a symbolic
-    link is still followed."""
+def resolver() -> Callable[[str | Path], str]:
+    """The real path of a file, as `os.path.realpath` gives it, asking the file system about
+    each folder once: realpath checks every part of every path, and the history of a
+    thousand files in a few folders took tens of thousands of lstat calls, a twentieth of a
+    cold build. A file that is itself a symbolic link is still followed. Strings, not Path
+    objects (making those was most of what is left), and each path is resolved once."""
     folders: dict[str, str] = {}
+    found: dict[str, str] = {}
 
-    def resolve(path: Path) -> Path:
-        folder, name = os.path.split(path)
-        if name in ("", ".", "..") or path.is_symlink():
-            return path.resolve()
-        real = folders.get(folder)
-        if real is None:
-            real = folders[folder] = os.path.realpath(folder)
-        return Path(real, name)
+    def resolve(path: str | Path) -> str:
+        given = os.fspath(path)
+        real = found.get(given)
+        if real is not None:
+            return real
+        folder, name = os.path.split(given)
+        if name in ("", ".", "..") or os.path.islink(given):  # noqa: PTH114
+            real = os.path.realpath(given)
+        else:
+            above = folders.get(folder)
+            if above is None:
+                above = folders[folder] = os.path.realpath(folder)
+            real = os.path.join(above, name)  # noqa: PTH118
+        found[given] = real
+        return real
 
     return resolve
 
 
-def _is_clean(blobs: dict[str, str], path: Path) -> bool:
+def _is_clean(blobs: dict[str, str], path: str) -> bool:
     """Whether the file has the bytes it has at HEAD."""
-    return blobs.get(str(path)) == _blob_id(path.read_bytes())
+    with open(path, "rb") as file:  # noqa: PTH123 - a string path, as resolved
+        return blobs.get(path) == _blob_id(file.read())
 
 
 def _blob_id(data: bytes) -> str:
@@ -149,7 +158,6 @@ def _git_history(root: Path) -> tuple[dict[str, dt.datetime], dict[str, str]]:
         tree = _git(root, "ls-tree", "-r", "-z", "--full-name", "HEAD", "--", ".")
     except (OSError, subprocess.CalledProcessError):
         return {}, {}
-    base = Path(top)
     committed: dict[str, dt.datetime] = {}  # by resolved path
     seen: set[str] = set()
     resolve = resolver()
@@ -159,12 +167,12 @@ def _git_history(root: Path) -> tuple[dict[str, dt.datetime], dict[str, str]]:
             when = dt.datetime.fromisoformat(line[1:])
         elif line and when is not None and line not in seen:  # newest first
             seen.add(line)
-            committed[str(resolve(base / line))] = when
+            committed[resolve(os.path.join(top, line))] = when  # noqa: PTH118
     blobs = {}
     for entry in tree.split("\0"):
         info, _, name = entry.partition("\t")
         if name:  # "<mode> blob <id>\t<path>"
-            blobs[str(resolve(base / name))] = info.split()[2]
+            blobs[resolve(os.path.join(top, name))] = info.split()[2]  # noqa: PTH118
     return committed, blobs
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -84,10 +85,10 @@ def session_revisions(
 def _programme_revisions(
     programme: Programme,
     committed: dict[str, list[tuple[dt.datetime, bytes]]],
-    resolve: Callable[[Path], Path],
+    resolve: Callable[[str | Path], str],
     changed: dict[Path, dt.datetime],
 ) -> dict[str, Revision]:
-    versions = committed.get(str(resolve(programme.source)), [])
+    versions = committed.get(resolve(programme.source), [])
     current = programme.source.read_bytes()
     if not versions or versions[-1][1] != current:
         versions = [*versions, (changed[programme.source], current)]
@@ -158,13 +159,13 @@ def _committed_versions(
     """Each file's committed versions on the first-parent line, oldest first; two git calls
     in all, whatever the number of files and commits."""
     resolve = resolver()
-    wanted = {str(resolve(path)) for path in files}  # by name: Path keys compare slowly
+    wanted = {resolve(path) for path in files}  # by name: Path keys compare slowly
     # absolute: git runs in `root`, where a relative --content would not name these folders
-    folders = sorted({str(resolve(path.parent)) for path in files})
+    folders = sorted({resolve(path.parent) for path in files})
     if not folders:
         return {}
     try:
-        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
+        top = _git(root, "rev-parse", "--show-toplevel").decode().strip()
         log = _git(
             root,
             *("log", "--first-parent", "--reverse", "--format=%x00%cI", "--raw"),
@@ -180,7 +181,8 @@ def _committed_versions(
         if not field:
             continue
         if field.startswith(":"):  # ":100644 100644 <old> <new> M", then the path
-            blob, path = field.split()[3], str(resolve(top / next(fields)))
+            name = os.path.join(top, next(fields))  # noqa: PTH118 - strings, as resolved
+            blob, path = field.split()[3], resolve(name)
             if when is not None and path in wanted:
                 changes.append((when, path, blob))
         else:
