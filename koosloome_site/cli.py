@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 import time
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve_forever  # watchdog is only needed here; keep builds quick
 
+            gc.enable()  # build.py turns it off for one-off builds; the preview runs for hours
             try:
                 serve_forever(args.content, args.port, now, _say)
             except OSError as error:  # most often: the port is taken by another program

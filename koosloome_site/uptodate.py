@@ -68,6 +68,11 @@ def remember(
     scratch.replace(state / RECORD)
 
 
+def forget(state: Path) -> None:
+    """Drop the record: the output folder is about to change (write.Writer.commit)."""
+    (state / RECORD).unlink(missing_ok=True)
+
+
 def head_key(root: Path) -> tuple[str, ...] | None:
     """Where git's HEAD is for `root`, read from the repository's own files (no process): it
     changes with every commit, checkout, merge or reset. None outside a repository."""

@@ -56,7 +56,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import BuildError, ContentError
-from .uptodate import state_folder
+from .uptodate import forget, state_folder
 
 if sys.platform != "win32":
     import fcntl
@@ -553,6 +553,10 @@ class Writer:
             _prune(path.parent, self.spare_path)
             del self._spare[name]
         written_tree = _tree(self.spare_path, self._spare)
+        # The record of what the output was built from goes before the output changes: a
+        # build stopped between the two must not leave it vouching for the other site (the
+        # same folder holds each site in turn, so its identity cannot tell them apart).
+        forget(self.folder)
         if not self.output.exists():
             self.spare_path.rename(self.output)
             new_spare = None

@@ -4,9 +4,11 @@ up after it.
 The kill test runs `build.py` as a subprocess over and over, switching between two versions of
 the real content (B retitles the site, so every page differs, and adds a topic, so going back
 to A deletes files), and kills each build (its process group) with SIGKILL after a random delay
-from a seeded generator: half of the delays are spread over a whole build, half over its
-writing phase, counted from the moment it marks the state folder (it is about to change the
-spare tree), so that many kills land while files are being written and swapped. The lengths
+from a seeded generator: two fifths of the delays are spread over a whole build, two fifths
+over its writing phase, counted from the moment it marks the state folder (it is about to
+change the spare tree), so that many kills land while files are being written and swapped,
+and the rest come as soon as the new site is in place (the build then writes its records and
+exits at once, so a delay spread over the build rarely lands there). The lengths
 come from builds that ran to the end (four at the start, then any that beat its kill), so they
 follow the machine's speed. After
 each kill the output folder's SHA-256 manifest must be exactly the old site's or the new one's,
@@ -92,6 +94,15 @@ def scratch_of(output: Path, pid: int) -> bool:
     return (uptodate.state_folder(output) / f"writing-{pid}").exists()
 
 
+def identity(output: Path) -> tuple[int, int] | None:
+    """The output folder's device and inode: exchanging the trees changes them."""
+    try:
+        found = output.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def exited_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
     """Wait up to `seconds` for the process to end, without polling (a pidfd on Linux)."""
     if process.poll() is not None:  # ended (and reaped) already
@@ -133,13 +144,16 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: P
     for trial in range(-4, KILLS):
         calibrating = trial < 0
         target = b if current == a else a
-        during_writing = calibrating or rng.random() < 0.5
+        kind = rng.random()
+        during_writing = calibrating or kind < 0.4
+        after_exchange = not calibrating and kind >= 0.8
         if calibrating:
             delay = 60.0
         elif during_writing:
             delay = rng.uniform(0, statistics.median(windows[-9:]))
         else:
-            delay = rng.uniform(0, statistics.median(wholes[-9:]))
+            delay = 0 if after_exchange else rng.uniform(0, statistics.median(wholes[-9:]))
+        old_output = identity(output)
         started = time.perf_counter()
         process = subprocess.Popen(
             command(target, output), stdout=subprocess.DEVNULL, start_new_session=True
@@ -148,6 +162,9 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: P
         if during_writing:
             while process.poll() is None and not began_writing:
                 began_writing = scratch_of(output, process.pid)
+                time.sleep(0.0002)
+        elif after_exchange:  # the new site is in place; its records are being written
+            while process.poll() is None and identity(output) == old_output:
                 time.sleep(0.0002)
         writing = time.perf_counter()
         if exited_within(process, delay):
@@ -165,6 +182,8 @@ def test_a_build_killed_at_any_moment_leaves_the_old_or_the_new_site(tmp_path: P
 
         found = manifest(output)
         assert found in (sites[current], sites[target]), "a mixed or missing output folder"
+        if process.returncode == 0:  # a build that ran to its end leaves the new site
+            assert found == sites[target], (trial, time.perf_counter() - started)
         ended = "new" if found == sites[target] else "old"
         current = target if ended == "new" else current
         assert all(SCRATCH.fullmatch(name) for name in beside(output)), beside(output)
@@ -207,6 +226,26 @@ def aside(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> No
 
 def files_of(output: Path) -> set[str]:
     return {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+
+
+def test_no_up_to_date_record_vouches_for_a_site_it_did_not_see_built(tmp_path: Path) -> None:
+    """The output folder and its spare take turns holding the site, so the folder's identity
+    alone cannot tell which site it holds: builds stopped after the exchange and before
+    `build.py` wrote its record (here: builds without the command line) must not let the
+    old record pass the other site off as up to date. The kill test above found this."""
+    a, b = two_versions(tmp_path)
+    output = tmp_path / "out"
+    run = partial(subprocess.run, capture_output=True, text=True, check=True)
+    assert "Valmis" in run(command(a, output)).stdout
+    # The same site again, into the spare, as after a killed build whose trees' records
+    # were lost; then the other site, back into the very folder the record names.
+    (uptodate.state_folder(output) / write._STATE).unlink()
+    build(a, output, now=dt.datetime.fromisoformat(NOW))
+    build(b, output, now=dt.datetime.fromisoformat(NOW))
+    assert "Valmis" in run(command(a, output)).stdout
+    build(a, tmp_path / "reference", now=dt.datetime.fromisoformat(NOW))
+    assert manifest(output) == manifest(tmp_path / "reference")
+    assert "Muudatusi pole" in run(command(a, output)).stdout
 
 
 def test_files_of_deleted_content_disappear(tmp_path: Path) -> None:
