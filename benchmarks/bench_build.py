@@ -17,7 +17,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import ROOT, CommandError, Sample, machine, run_checked, summarise, table
+from measure import (
+    ROOT,
+    CommandError,
+    Sample,
+    compile_package,
+    machine,
+    run_checked,
+    summarise,
+    table,
+)
 
 TARGET_SECONDS = 0.5
 NOW = "2023-03-01T12:00:00+02:00"
@@ -53,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--runs must be at least 1 and --warmup at least 0")
 
     content = (Path.cwd() / args.content).resolve()
+    compile_package()
     if content.is_relative_to(ROOT):
         content = content.relative_to(ROOT)  # as a user types it in the project folder
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from bench_build import NOW
 from bench_peer import HUGO_SITE, Setup, hugo_binary, prepare, validate
-from measure import ROOT, Sample, machine, run_checked
+from measure import ROOT, Sample, compile_package, machine, run_checked
 
 EDIT_MARK = "Mõõdetud muudatus"
 
@@ -401,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    compile_package()
     hugo = hugo_binary()
     version = subprocess.run([str(hugo), "version"], capture_output=True, text=True, check=True)
     header = (
