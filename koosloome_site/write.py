@@ -666,13 +666,22 @@ def _hash_and_write(
 def _write_file(path: str, data: bytes) -> os.stat_result:
     """Write one file (strings, not Path objects: twelve thousand of them on a big site)."""
     # Descriptors, not file objects (a tenth less per file), and no buffering: the size and
-    # time recorded must be those after the last byte is written.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
+    # time recorded must be those after the last byte is written. Over the old bytes, cut to
+    # length afterwards, not truncated first: the spare's files are written again with bytes
+    # of about their size, and truncating drops a file's cached pages and blocks, which are
+    # then made again (an 8.6 MB feed: 7 ms on ext4, 0.3 ms written over; 3.7 and 0.7 ms on
+    # tmpfs). The spare is marked untrusted while it is written (see Writer), so a file
+    # left half old, half new by a killed build is never taken for either.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | _BINARY, 0o666)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        return os.fstat(fd)
+        stat = os.fstat(fd)
+        if stat.st_size > len(data):  # the old file was longer
+            os.ftruncate(fd, len(data))
+            stat = os.fstat(fd)
+        return stat
     finally:
         os.close(fd)
 
