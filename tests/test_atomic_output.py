@@ -493,3 +493,16 @@ def test_a_write_that_fails_halfway_leaves_the_old_site_and_no_scratch(
     with pytest.raises(OSError, match="No space"):
         write.write_site({"a.html": b"new", "b.html": b"new", "index.html": b"new"}, output)
     assert files_of(output) == {"index.html"} and beside(output) == []
+
+
+def test_a_file_written_over_a_longer_or_shorter_one_holds_exactly_the_new_bytes(
+    tmp_path: Path,
+) -> None:
+    """The writer writes over a file's old bytes and cuts it to length afterwards (no
+    truncation first): whatever was there, the file is the new bytes, and the size and time
+    it records are the file's."""
+    path = tmp_path / "feed.ics"
+    for data in (b"x" * 10_000, b"short", b"", b"y" * 20_000, b"z" * 19_999):
+        stat = write._write_file(str(path), data)
+        assert path.read_bytes() == data
+        assert (stat.st_size, stat.st_mtime_ns) == (path.stat().st_size, path.stat().st_mtime_ns)
