@@ -579,13 +579,17 @@ def plan(
     )
     # All that a programme's page takes from `now`: the day, and how many of its sessions
     # have ended; from the files' dates, the newest.
+    # What a page's context looks things up in, without the programmes: the preview keeps a
+    # page for many builds, and with the whole content it kept every old version of every
+    # programme edited since.
+    looked_up = replace(content, programmes=(), signatures={})
     ended = tuple(bisect.bisect_right(listing.ends, wall_clock) for listing in listings)
     newest = tuple(max(map(changed.__getitem__, sources)) for _, sources in refs)
     pages += memo.each(
         "pages",
         (programmes, tuple(refs), ended, newest),
         (today, config),
-        lambda i: _programme_page(content, programmes[i], now, changed, refs[i][1]),
+        lambda i: _programme_page(looked_up, programmes[i], now, changed, refs[i][1]),
     )
 
     by_topic, sources_of = memo.get(

@@ -341,3 +341,36 @@ def test_the_month_overview_made_again_from_the_last_equals_one_made_anew() -> N
         fresh = pages.overview(now)
         assert made == fresh and list(made) == list(fresh)
         assert all(m.entries for m in made.values())
+
+
+def test_pages_the_preview_keeps_hold_no_old_version_of_an_edited_programme(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A programme's page is kept from build to build while the programme is unchanged; it
+    must not keep the whole content of the build that made it, with every other programme
+    as it was then: edited again and again in a long preview, old versions piled up."""
+    import gc
+    import weakref
+
+    content = make_content(tmp_path)
+    loaded: list[Any] = []
+
+    def load_content(*args: Any) -> Any:
+        loaded.append(validate.load_content(*args))
+        return loaded[-1]
+
+    monkeypatch.setattr(pipeline, "load_content", load_content)
+    memo = BuildMemo()
+    output = tmp_path / "out"
+    edited = content / "programmes" / "koopia-03.yaml"
+    versions = []
+    for step in range(4):
+        if step:
+            edit(edited, "Koopia 3", f"Koopia 3.{step}")
+        pipeline.build(content, output, now=NOW, memo=memo, trusted_output=True)
+        versions.append(
+            weakref.ref(next(p for p in loaded[-1].programmes if "Koopia 3" in p.title))
+        )
+        loaded.clear()
+    gc.collect()
+    assert [version() is not None for version in versions] == [False, False, False, True]
