@@ -141,10 +141,10 @@ def resolver() -> Callable[[str | Path], str]:
 def _is_clean(blobs: dict[str, str], path: str) -> bool:
     """Whether the file has the bytes it has at HEAD."""
     with open(path, "rb") as file:  # noqa: PTH123 - a string path, as resolved
-        return blobs.get(path) == _blob_id(file.read())
+        return blobs.get(path) == blob_id(file.read())
 
 
-def _blob_id(data: bytes) -> str:
+def blob_id(data: bytes) -> str:
     """The id git gives a file with these bytes."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 

@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .history import resolver
+from .history import blob_id, resolver
 from .memo import Memo
 from .model import Programme
 from .uptodate import head_key
@@ -84,18 +84,21 @@ def session_revisions(
 
 def _programme_revisions(
     programme: Programme,
-    committed: dict[str, list[tuple[dt.datetime, bytes]]],
+    committed: _Committed,
     resolve: Callable[[str | Path], str],
     changed: dict[Path, dt.datetime],
 ) -> dict[str, Revision]:
-    versions = committed.get(resolve(programme.source), [])
+    versions = committed.versions.get(resolve(programme.source), [])
     current = programme.source.read_bytes()
-    if not versions or versions[-1][1] != current:
-        versions = [*versions, (changed[programme.source], current)]
-    if len(versions) == 1:  # one version (the usual case outside git): nothing to compare
-        first = Revision(0, versions[0][0].astimezone(dt.UTC), versions[0][0].astimezone(dt.UTC))
+    as_committed = bool(versions) and versions[-1][1] == blob_id(current)
+    if len(versions) + (not as_committed) == 1:  # one version: nothing to compare
+        when = (versions[0][0] if as_committed else changed[programme.source]).astimezone(dt.UTC)
+        first = Revision(0, when, when)
         return {s.id: first for s in programme.sessions}
-    return _replay(versions)
+    texts = [(when, committed.content(blob)) for when, blob in versions]
+    if not as_committed:  # an uncommitted edit: one more version
+        texts.append((changed[programme.source], current))
+    return _replay(texts)
 
 
 def _replay(versions: list[tuple[dt.datetime, bytes]]) -> dict[str, Revision]:
@@ -153,17 +156,35 @@ def _plain(node: Node) -> Plain:
     return [_plain(item) for item in node.items]
 
 
-def _committed_versions(
-    root: Path, files: list[Path]
-) -> dict[str, list[tuple[dt.datetime, bytes]]]:
-    """Each file's committed versions on the first-parent line, oldest first; two git calls
-    in all, whatever the number of files and commits."""
+@dataclass(eq=False)  # compared by identity: git's answers since HEAD last moved
+class _Committed:
+    """Each file's committed versions on the first-parent line, oldest first, as (commit
+    time, blob id), and the blobs' contents. Only the contents of files with more than one
+    version are read up front: a file committed once and unchanged since (most of a big
+    site) needs none, and reading a thousand blobs took 50 ms."""
+
+    root: Path
+    versions: dict[str, list[tuple[dt.datetime, str]]]
+    contents: dict[str, bytes]
+
+    def content(self, blob: str) -> bytes:
+        if blob not in self.contents:  # a file committed once, edited since
+            self.contents |= _read_blobs(self.root, [blob])
+        return self.contents.get(blob, b"")
+
+
+_DELETED = "0" * 40  # a deletion leaves an empty version: its sessions are not in it
+
+
+def _committed_versions(root: Path, files: list[Path]) -> _Committed:
+    """Two git calls in all, whatever the number of files and commits."""
     resolve = resolver()
     wanted = {resolve(path) for path in files}  # by name: Path keys compare slowly
     # absolute: git runs in `root`, where a relative --content would not name these folders
     folders = sorted({resolve(path.parent) for path in files})
+    nothing = _Committed(root, {}, {})
     if not folders:
-        return {}
+        return nothing
     try:
         top = _git(root, "rev-parse", "--show-toplevel").decode().strip()
         log = _git(
@@ -172,8 +193,8 @@ def _committed_versions(
             *("--no-abbrev", "--no-renames", "-z", "--", *folders),
         )
     except (OSError, subprocess.CalledProcessError):
-        return {}
-    changes: list[tuple[dt.datetime, str, str]] = []
+        return nothing
+    versions: dict[str, list[tuple[dt.datetime, str]]] = {}
     when = None
     fields = iter(log.decode().split("\0"))
     for field in fields:
@@ -184,15 +205,12 @@ def _committed_versions(
             name = os.path.join(top, next(fields))  # noqa: PTH118 - strings, as resolved
             blob, path = field.split()[3], resolve(name)
             if when is not None and path in wanted:
-                changes.append((when, path, blob))
+                versions.setdefault(path, []).append((when, blob))
         else:
             when = dt.datetime.fromisoformat(field)
-    blobs = _read_blobs(root, sorted({blob for _, _, blob in changes if set(blob) != {"0"}}))
-    versions: dict[str, list[tuple[dt.datetime, bytes]]] = {}
-    for when, path, blob in changes:
-        # a deletion (all-zero blob) leaves an empty version: its sessions are not in it
-        versions.setdefault(path, []).append((when, blobs.get(blob, b"")))
-    return versions
+    several = {blob for found in versions.values() if len(found) > 1 for _, blob in found}
+    contents = {_DELETED: b""} | _read_blobs(root, sorted(several - {_DELETED}))
+    return _Committed(root, versions, contents)
 
 
 def _read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from koosloome_site.feeds import tallinn_timezone
+from koosloome_site.feeds import TALLINN_VTIMEZONE
 from tests.conftest import build_real_site
 
 NOW = "2023-03-01T12:00:00+02:00"
@@ -121,7 +121,9 @@ def test_programme_page_offers_subscription(site: Path) -> None:
 
 
 def test_tallinn_timezone_agrees_with_the_tz_database() -> None:
-    ours = tallinn_timezone().to_tz()
+    timezone = icalendar.Timezone.from_ical(TALLINN_VTIMEZONE)
+    assert isinstance(timezone, icalendar.Timezone)
+    ours = timezone.to_tz()
     tz_database = ZoneInfo("Europe/Tallinn")
     moment = dt.datetime(2002, 6, 1, tzinfo=dt.UTC)
     while moment.year < 2037:
