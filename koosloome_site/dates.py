@@ -171,6 +171,13 @@ def _interval_skeleton(skeleton: str) -> str:
     return skeleton if skeleton in formats else match_skeleton(skeleton, formats) or skeleton
 
 
+def load_locale_data() -> None:
+    """Babel reads the locale's data the first time a date is worded (20 ms); a big build
+    has it read before its processes part, so that both have it."""
+    _interval_skeleton("yMMMMd")
+    _interval_skeleton("yMMMM")
+
+
 def format_deadline(day: PartialDate, bound: str) -> str:
     """`enne 30. märtsi 2023` or `kuni 14. veebruarini 2022`, as the content words it."""
     assert day.day is not None, "deadlines are validated to name a day"

@@ -67,9 +67,7 @@ def last_changed(
     a file not in it is asked about."""
     memo = Memo() if memo is None else memo
     epoch = source_date_epoch()
-    committed, blobs = memo.get(
-        ("history", str(root)), (), head_key(root), lambda: _git_history(root)
-    )
+    committed, blobs = git_answers(root, memo)
     resolve = resolver()
     signatures = {} if signatures is None else signatures
 
@@ -88,6 +86,14 @@ def last_changed(
         lambda i: _changed(paths[i], resolve, committed, blobs, found[i][1], epoch, zone),
     )
     return dict(zip(paths, made, strict=True))
+
+
+def git_answers(root: Path, memo: Memo[Any]) -> tuple[dict[str, dt.datetime], dict[str, str]]:
+    """Git's answers about the files under `root` (_git_history), kept until HEAD moves."""
+    answers: tuple[dict[str, dt.datetime], dict[str, str]] = memo.get(
+        ("history", str(root)), (), head_key(root), lambda: _git_history(root)
+    )
+    return answers
 
 
 def _changed(

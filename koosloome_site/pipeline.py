@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from . import (
     atom,
     background,
+    dates,
     feeds,
     history,
     linkcheck,
@@ -114,7 +115,12 @@ def build(
         clock = time.perf_counter()
 
     write.check_output_folder(output_dir, [content_dir, templates_dir, Path.cwd()])
-    content = load_content(content_dir, memo.loaded, touched)
+
+    def meanwhile() -> None:  # needs no content: while the other core finishes loading
+        dates.load_locale_data()
+        history.git_answers(content_dir, memo.git)
+
+    content = load_content(content_dir, memo.loaded, touched, meanwhile)
     if base_url:
         base = base_url if base_url.endswith("/") else base_url + "/"
         content = replace(content, config=replace(content.config, base_url=base))

@@ -140,14 +140,18 @@ PARALLEL_FROM_FILES = 200  # programme files; below this a second process costs 
 
 
 def load_content(
-    root: Path, memo: Memo[Any] | None = None, touched: Collection[str] | None = None
+    root: Path,
+    memo: Memo[Any] | None = None,
+    touched: Collection[str] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Content:
     """Read and validate everything under `root`; raise ContentError listing all problems.
     With a `memo`, a file whose size and times are those of the last build is not read
     again: its entity (the very same object), problems and references are reused.
     `touched` (with a `memo`): the only files that can have changed since the last build
     with it, as the preview's file watcher saw them; the others are not even asked for
-    their size and times. None: any file can have changed."""
+    their size and times. None: any file can have changed. `meanwhile()`, work that needs no
+    content, is done while the other core finishes reading (or after reading, without one)."""
     reader = _Reader()
     signatures: dict[Path, Signature] = {}
     cwd = str(Path.cwd())  # problems name files relative to it
@@ -250,6 +254,8 @@ def load_content(
 
     in_background = background.start(second_half, worth_it=half < len(paths))
     programmes = load_all("programmes", _programme, paths[:half])
+    if meanwhile is not None:  # the child is not done: it also has its half to send
+        meanwhile()
     loaded, problems, references, (made, read) = in_background()
     programmes |= loaded
     if in_background is not second_half:  # the child's: not yet in this process's reader
