@@ -127,6 +127,30 @@ class _Claims:
         self.owner[key] = here
 
 
+def _plainly_apart(added: Iterable[tuple[Iterable[str], str]]) -> bool:
+    """Whether the paths surely do not clash: each plain, lower-case ASCII (its own key in
+    `_Claims`), given once, and none where another needs a folder. A site's own paths are,
+    and this takes a fifth of `_Claims`' time (30 ms at the end of a big build); anything
+    else is left to `_Claims`, which names the files that clash."""
+    names: set[str] = set()
+    folders: set[str] = set()
+    given = 0
+    for files, _ in added:
+        for name in files:
+            given += 1
+            if not (name.isascii() and name.islower()):
+                return False
+            parts = f"/{name}/"
+            if "//" in parts or "/./" in parts or "/../" in parts:
+                return False
+            names.add(name)
+            folder = name.rpartition("/")[0]
+            while folder and folder not in folders:
+                folders.add(folder)
+                folder = folder.rpartition("/")[0]
+    return given == len(names) and names.isdisjoint(folders)
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a site's paths, build after build in the preview
 def _keys(name: str) -> tuple[str, tuple[str, ...]]:
     """The file's collision key and those of the folders it is in, nearest first."""
@@ -581,6 +605,8 @@ class Writer:
 
     def _claim(self, added: Iterable[tuple[Iterable[str], str]]) -> None:
         """Check the site's paths (see _Claims): raises on the first clash."""
+        if _plainly_apart(added):
+            return
         claims = _Claims()
         for names, group in added:
             for name in names:

@@ -469,6 +469,25 @@ def test_without_an_atomic_exchange_the_two_renames_still_give_the_new_site(
     assert files_of(output) == {"index.html"} and beside(output) == []
 
 
+@pytest.mark.parametrize(
+    ("site", "says"),
+    [
+        ({"a/index.html": b"a", "a": b"file"}, "vajab kausta"),  # a file where a folder goes
+        ({"a": b"file", "a/b/index.html": b"b"}, "vajab kausta"),  # two folders deep
+        ({"a/index.html": b"a", "A/Index.html": b"A"}, "macOS"),  # one file on macOS
+        ({"x/index.html": b"x", "x/./index.html": b"again"}, "samal teel"),  # the same file
+    ],
+)
+def test_paths_that_clash_are_refused_by_a_one_off_build(
+    tmp_path: Path, site: dict[str, bytes], says: str
+) -> None:
+    output = tmp_path / "out"
+    write.write_site({"index.html": b"old"}, output)
+    with pytest.raises(BuildError, match=says):
+        write.write_site(site, output)
+    assert files_of(output) == {"index.html"}
+
+
 def test_a_failed_write_leaves_the_old_site_and_no_scratch(tmp_path: Path) -> None:
     output = tmp_path / "out"
     write.write_site({"index.html": b"old"}, output)
