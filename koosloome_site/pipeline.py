@@ -119,6 +119,8 @@ def build(
     def meanwhile() -> None:  # needs no content: while the other core finishes loading
         dates.load_locale_data()
         history.git_answers(content_dir, memo.git)
+        if not memo.keep:  # (the preview keeps its templates compiled from build to build)
+            render.compile_templates(templates_dir)
 
     content = load_content(content_dir, memo.loaded, touched, meanwhile)
     if base_url:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import traceback
 from collections.abc import Iterator
@@ -32,18 +33,7 @@ def load_assets(templates: Path) -> dict[str, bytes]:
 def environment(
     templates: Path, config: SiteConfig, assets: dict[str, bytes]
 ) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        bytecode_cache=TEMPLATE_CACHE,  # compiled once per process (preview rebuilds)
-        # One environment per build: a template is read once, not stat'ed again for each of
-        # a thousand pages (and a build never mixes two versions of one template).
-        auto_reload=False,
-    )
+    env = _bare_environment(templates)
     base_path = "/" + config.base_url.split("://", 1)[1].partition("/")[2]
     # A content hash in asset URLs lets browsers cache them forever and still see changes.
     versions = {name: hashlib.sha256(data).hexdigest()[:10] for name, data in assets.items()}
@@ -61,6 +51,31 @@ def environment(
         urls=urls,
     )
     return env
+
+
+def compile_templates(templates: Path) -> None:
+    """Compile every page template into the bytecode cache, which the environments made
+    afterwards read instead of compiling again (a big build does this while its other core
+    finishes loading the content, so that both processes that render have them: 40 ms)."""
+    env = _bare_environment(templates)
+    for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        with contextlib.suppress(jinja2.TemplateError):  # reported with the page using it
+            env.get_template(name)
+
+
+def _bare_environment(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        bytecode_cache=TEMPLATE_CACHE,  # compiled once per process (preview rebuilds)
+        # One environment per build: a template is read once, not stat'ed again for each of
+        # a thousand pages (and a build never mixes two versions of one template).
+        auto_reload=False,
+    )
 
 
 def render(
