@@ -45,6 +45,23 @@ def test_a_template_using_an_unknown_value_fails_the_build_and_writes_nothing(
     assert not output.exists()
 
 
+def test_a_template_with_a_syntax_error_fails_the_build_naming_its_line(
+    content: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    page = templates / "topic.html"
+    lines = page.read_text("utf-8").splitlines(keepends=True)
+    lines.insert(4, "{% if %}\n")  # line 5
+    page.write_text("".join(lines), "utf-8")
+    output = tmp_path / "out"
+    build(content, output, now=NOW)
+    before = sorted(output.rglob("*"))
+    with pytest.raises(BuildError, match=r"topic\.html:5: mallivea"):
+        build(content, output, now=NOW, templates_dir=templates)
+    assert sorted(output.rglob("*")) == before
+
+
 @pytest.mark.parametrize("where", ["content", "parent"])
 def test_output_folder_that_would_replace_the_content_is_refused(content: Path, where: str) -> None:
     target = content if where == "content" else content.parent
