@@ -29,24 +29,17 @@ GOOGLE_DEFAULT_LENGTH = dt.timedelta(hours=1)
 _ZONE = ZoneInfo(TIMEZONE)
 
 
-class _Escapes(dict[int, str]):
-    """A `str.translate` table: each character as `urllib.parse.quote(char, safe="")` gives it,
-    filled in as characters are met. Translating in C is several times faster than `quote`,
-    which handles every byte in Python, and the links repeat long texts on big sites."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        self[code] = char if char in _UNRESERVED else "".join(f"%{b:02X}" for b in char.encode())
-        return self[code]
-
-
-_UNRESERVED = frozenset(string.ascii_letters + string.digits + "_.-~")
-_ESCAPES = _Escapes()
+_UNRESERVED = frozenset((string.ascii_letters + string.digits + "_.-~").encode())
+# Each byte as `urllib.parse.quote(..., safe="")` writes it, by the byte's value.
+_ESCAPES = {byte: chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)}
 
 
 def encode(text: str) -> str:
-    """Percent-encode everything but the unreserved characters, as `quote(text, safe="")`."""
-    return text.translate(_ESCAPES)
+    """Percent-encode everything but the unreserved characters, as `quote(text, safe="")`:
+    the UTF-8 bytes, read as Latin-1 (a character per byte), through a table of 256. In C,
+    several times faster than `quote`, which handles every byte in Python; the links repeat
+    long texts on big sites."""
+    return text.encode().decode("latin-1").translate(_ESCAPES)
 
 
 def _query(*pairs: tuple[str, str, str]) -> str:
