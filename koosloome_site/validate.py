@@ -711,10 +711,22 @@ def _session(reader: _Reader, f: Fields, groups: dict[str, str]) -> Session | No
     )
 
 
+@functools.lru_cache(maxsize=4096)  # sessions share days
+def clock_changes_on(day: dt.date) -> bool:
+    """Whether the Tallinn clock is turned on `day` (it is at most once a day)."""
+    zone = ZoneInfo(TIMEZONE)
+    midnight, next_midnight = (
+        dt.datetime.combine(d, dt.time(), zone) for d in (day, day + dt.timedelta(days=1))
+    )
+    return midnight.utcoffset() != next_midnight.utcoffset()
+
+
 def wall_clock_problem(day: dt.date, time: dt.time) -> tuple[str, str] | None:
     """A Tallinn wall-clock time that calendars could not place exactly: one skipped when
     summer time begins, or one that happens twice when it ends. Rather than shift it silently
     (every calendar program would guess differently), ask the editor."""
+    if not clock_changes_on(day):  # nearly every day: one UTC offset from midnight to midnight
+        return None
     zone = ZoneInfo(TIMEZONE)
     local = dt.datetime.combine(day, time, zone)
     skipped = local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != local.replace(

@@ -28,7 +28,7 @@ from koosloome_site.dates import (
 from koosloome_site.errors import ContentError, Diagnostic
 from koosloome_site.memo import Memo
 from koosloome_site.model import Content
-from koosloome_site.validate import load_content
+from koosloome_site.validate import clock_changes_on, load_content
 from tests.conftest import ROOT, build_py
 from tests.sitekit import PROGRAMME, write_site
 
@@ -670,6 +670,18 @@ def test_clock_times_that_summer_time_skips_or_repeats_are_refused(
     assert where(found) == problem
     assert ("ei ole olemas" if date.endswith("26") else "kahel korral") in found.message
     assert "3.00" in found.hint
+
+
+def test_the_days_checked_for_a_clock_change_are_the_days_of_the_change() -> None:
+    """Validation looks closely only at days whose UTC offset changes by midnight: for
+    Tallinn those must be exactly the last Sundays of March and October."""
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=n) for n in range(366 * 11)]
+    last_sundays = {
+        max(d for d in days if d.year == year and d.month == month and d.weekday() == 6)
+        for year in range(2020, 2031)
+        for month in (3, 10)
+    }
+    assert {d for d in days if clock_changes_on(d)} == last_sundays
 
 
 @pytest.mark.parametrize(
