@@ -40,7 +40,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
-import hashlib
 import marshal
 import operator
 import os
@@ -54,6 +53,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from xxhash import xxh3_128_digest
 
 from .errors import BuildError, ContentError
 from .uptodate import forget, state_folder
@@ -666,8 +667,11 @@ class Writer:
 
 
 def _digest(data: bytes) -> bytes:
-    # SHA-256 runs on the processor's SHA instructions: three times BLAKE2's speed here.
-    return hashlib.sha256(data).digest()[:16]
+    """What tells a file's bytes from other bytes, build after build: XXH3's 128 bits, twelve
+    times SHA-256's speed here (126 MB of a big site in 5 ms, not 65). Not a cryptographic
+    hash: only someone who can change the content could make two versions of a file collide,
+    and they can change the site anyway."""
+    return xxh3_128_digest(data)
 
 
 _Hashed = tuple[bytes, tuple[int, int] | None]  # digest; size and time if written
@@ -766,7 +770,7 @@ def _tree(path: Path, files: Manifest) -> _Tree:
 # times faster than a pickle). A manifest is written once: after a build the spare's is the
 # old output folder's, already on disk, so each build writes one manifest, not two.
 _STATE = "state"
-_FORMAT = 1
+_FORMAT = 2  # 2: XXH3 digests
 
 # The state this process last saved or read, with the identity of its file: a process that
 # builds again and again (the preview) does not read back what it wrote.
