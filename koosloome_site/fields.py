@@ -284,6 +284,9 @@ class Fields:
         required = self._required(key, ("choice",), required)
         spec = self.field_spec(key)
         options = spec.enum if spec is not None else tuple(choices)
+        node = self.node(key)
+        if isinstance(node, Scalar) and (text := node.text.strip()) in options:
+            return text  # the hints below are worked out only when the value is not one
         listed = msg("lubatud: ") + ", ".join(options)
         scalar = self._scalar(key, required, listed)
         if scalar is None:

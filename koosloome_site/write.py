@@ -636,7 +636,7 @@ class Writer:
         """Before a forked child first writes into the spare: its files are in no record
         until the parent adopts them, so until then its own mark says that the spare is not
         to be trusted (if the build fails first)."""
-        if os.getpid() != self._pid and self._child_began is not None and not self._marked:
+        if _pid != self._pid and self._child_began is not None and not self._marked:
             (self.folder / f"writing-{os.getpid()}").touch()
             self._marked = True
             self._written_before_child = self.written
