@@ -405,10 +405,12 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
     if programme.format:
         facts.append(("Vorm", programme.format))
 
-    # Repeated near the top: what a prospective participant must not miss.
     base_url = content.config.base_url
+    sessions = schedule(programme, now, base_url)
+    views = {view.id: view for group in sessions for view in group.sessions}
+    # Repeated near the top: what a prospective participant must not miss.
     key_dates = [
-        session_view(s, programme, now, base_url)
+        views[s.id]
         for s in sorted(programme.sessions, key=_sort_key)
         if s.kind in ("deadline", "info_day") and s.date is not None
     ]
@@ -426,8 +428,7 @@ def programme_context(content: Content, programme: Programme, now: dt.datetime) 
                 "email": c.email,
             }
         )
-    sessions = schedule(programme, now, base_url)
-    registration_open = {v.id: v.registration_open for g in sessions for v in g.sessions}
+    registration_open = {v.id: v.registration_open for v in views.values()}
     return {
         "programme": programme,
         "feed": programme_feed(content, programme),
