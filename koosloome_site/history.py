@@ -59,17 +59,20 @@ def last_changed(
     zone: ZoneInfo,
     memo: Memo[Any] | None = None,
     signatures: Mapping[Path, Signature] | None = None,
+    blob_ids: Mapping[Path, str] | None = None,
 ) -> dict[Path, dt.datetime]:
     """When each of `files` last changed, in `zone`, to the second. Git is asked once per
     commit: with a `memo` its answers are kept until HEAD moves (`head_key`), and a file counts
     as changed when its bytes differ from HEAD's blob, as `git status` would say.
     `signatures`: the files' sizes and times as the loader read them (Content.signatures);
-    a file not in it is asked about."""
+    a file not in it is asked about. `blob_ids`: the files' git blob ids from the bytes the
+    loader read (Content.blob_ids); a file not in it is read again."""
     memo = Memo() if memo is None else memo
     epoch = source_date_epoch()
     committed, blobs = git_answers(root, memo)
     resolve = resolver()
     signatures = {} if signatures is None else signatures
+    blob_ids = {} if blob_ids is None else blob_ids
 
     def signature_of(path: Path) -> Signature:
         found = signatures.get(path)
@@ -83,7 +86,9 @@ def last_changed(
         "changed",
         (paths, found),
         (committed, epoch, zone),
-        lambda i: _changed(paths[i], resolve, committed, blobs, found[i][1], epoch, zone),
+        lambda i: _changed(
+            paths[i], resolve, committed, blobs, blob_ids.get(paths[i]), found[i][1], epoch, zone
+        ),
     )
     return dict(zip(paths, made, strict=True))
 
@@ -101,14 +106,16 @@ def _changed(
     resolve: Callable[[str | Path], str],
     committed: dict[str, dt.datetime],
     blobs: dict[str, str],
+    read: str | None,
     mtime_ns: int,
     epoch: int | None,
     zone: ZoneInfo,
 ) -> dt.datetime:
-    """The file's last commit time when it is as committed, else its modification time."""
+    """The file's last commit time when it is as committed (its blob id as `read`, or as read
+    now), else its modification time."""
     # By name: dictionary keys that are other Path objects cost a slow Path.__eq__ each.
     key = resolve(path)
-    if key in committed and _is_clean(blobs, key):
+    if key in committed and blobs.get(key) == (read or _read_blob_id(key)):
         return committed[key].astimezone(zone)
     seconds = mtime_ns // 1_000_000_000
     if epoch is not None:
@@ -144,10 +151,9 @@ def resolver() -> Callable[[str | Path], str]:
     return resolve
 
 
-def _is_clean(blobs: dict[str, str], path: str) -> bool:
-    """Whether the file has the bytes it has at HEAD."""
+def _read_blob_id(path: str) -> str:
     with open(path, "rb") as file:  # noqa: PTH123 - a string path, as resolved
-        return blobs.get(path) == blob_id(file.read())
+        return blob_id(file.read())
 
 
 def blob_id(data: bytes) -> str:

@@ -197,6 +197,8 @@ class Content:
     # Each file's size, times and inode as it was read (history.py takes them instead of
     # asking the file system a second time).
     signatures: dict[Path, Signature] = field(default_factory=dict, compare=False, repr=False)
+    # Each file's git blob id, from the bytes read (history.py, revisions.py).
+    blob_ids: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 Signature = tuple[int, int, int, int]  # st_size, st_mtime_ns, st_ctime_ns, st_ino

@@ -583,7 +583,7 @@ def plan(
     # What a page's context looks things up in, without the programmes: the preview keeps a
     # page for many builds, and with the whole content it kept every old version of every
     # programme edited since.
-    looked_up = replace(content, programmes=(), signatures={})
+    looked_up = replace(content, programmes=(), signatures={}, blob_ids={})
     ended = tuple(bisect.bisect_right(listing.ends, wall_clock) for listing in listings)
     newest = tuple(max(map(changed.__getitem__, sources)) for _, sources in refs)
     pages += memo.each(

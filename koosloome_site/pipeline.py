@@ -147,7 +147,9 @@ def build(
             for entity in group
         ),
     ]
-    changed = history.last_changed(content_dir, sources, zone, memo.git, content.signatures)
+    changed = history.last_changed(
+        content_dir, sources, zone, memo.git, content.signatures, content.blob_ids
+    )
     programmes, config = content.programmes, content.config
     events = sum(len(p.sessions) for p in programmes)
     # From here on each part of the site goes into the spare tree as soon as it is made (and
@@ -188,7 +190,9 @@ def build(
         theirs = _evenly(programmes, share)
 
         def calendars_and_pages() -> tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...]]:
-            found = revisions.session_revisions(content_dir, programmes, changed, memo.revisions)
+            found = revisions.session_revisions(
+                content_dir, programmes, changed, memo.revisions, content.blob_ids
+            )
             feeds.feeds(content, found, memo.events, partial(out.add, group=CALENDARS))
             _timelines(programmes, memo, out)
             mine = [pages.programme_page(content, p, now, changed) for p in theirs]

@@ -56,12 +56,16 @@ def session_revisions(
     programmes: Iterable[Programme],
     changed: dict[Path, dt.datetime],
     memo: Memo[Any] | None = None,
+    blob_ids: dict[Path, str] | None = None,
 ) -> Revisions:
     """The revision of every session of `programmes`, by programme; `changed` gives each
     file's own time (history.last_changed), used for the uncommitted version. With a `memo`,
     git is asked again only when HEAD has moved, and a programme's revisions are worked out
-    again (a new dict; otherwise the very same one) only when it or its file's time changed."""
+    again (a new dict; otherwise the very same one) only when it or its file's time changed.
+    `blob_ids`: the files' git blob ids from the bytes the loader read (Content.blob_ids); a
+    file not in it is read again."""
     memo = Memo() if memo is None else memo
+    blob_ids = {} if blob_ids is None else blob_ids
     programmes = list(programmes)
     sources = tuple(p.source for p in programmes)
     committed = memo.get(
@@ -77,7 +81,9 @@ def session_revisions(
         "programmes",
         (tuple(programmes), times),
         (committed,),  # in a tuple: compared by identity first
-        lambda i: _programme_revisions(programmes[i], committed, resolve, changed),
+        lambda i: _programme_revisions(
+            programmes[i], committed, resolve, changed, blob_ids.get(programmes[i].source)
+        ),
     )
     return {programme.slug: found for programme, found in zip(programmes, made, strict=True)}
 
@@ -87,17 +93,20 @@ def _programme_revisions(
     committed: _Committed,
     resolve: Callable[[str | Path], str],
     changed: dict[Path, dt.datetime],
+    read: str | None,
 ) -> dict[str, Revision]:
-    versions = committed.versions.get(resolve(programme.source), [])
-    current = programme.source.read_bytes()
-    as_committed = bool(versions) and versions[-1][1] == blob_id(current)
+    """`read`: the file's blob id as the loader read it (None: read it now)."""
+    source = programme.source
+    versions = committed.versions.get(resolve(source), [])
+    current = None if read is not None else source.read_bytes()
+    as_committed = bool(versions) and versions[-1][1] == (read or blob_id(current or b""))
     if len(versions) + (not as_committed) == 1:  # one version: nothing to compare
-        when = (versions[0][0] if as_committed else changed[programme.source]).astimezone(dt.UTC)
+        when = (versions[0][0] if as_committed else changed[source]).astimezone(dt.UTC)
         first = Revision(0, when, when)
         return {s.id: first for s in programme.sessions}
     texts = [(when, committed.content(blob)) for when, blob in versions]
     if not as_committed:  # an uncommitted edit: one more version
-        texts.append((changed[programme.source], current))
+        texts.append((changed[source], source.read_bytes() if current is None else current))
     return _replay(texts)
 
 

@@ -26,6 +26,7 @@ from . import background
 from .dates import PartialDate, format_day, format_time
 from .errors import ContentError, Diagnostic, Position
 from .fields import SLUG, Fields, Problems, did_you_mean, slugify
+from .history import blob_id
 from .memo import Memo
 from .messages import msg
 from .model import (
@@ -75,6 +76,9 @@ class _Reader:
     def __init__(self) -> None:
         self.problems = Problems()
         self.references: list[Reference] = []
+        # Each file's git blob id, from the bytes read (history.py and revisions.py compare
+        # it with git's instead of reading the file again).
+        self.blob_ids: dict[Path, str] = {}
 
     def display(self, path: Path) -> str:
         """Paths as the editor typed them: relative to the working directory when inside it."""
@@ -102,6 +106,7 @@ class _Reader:
         if len(data) > MAX_BYTES:
             self.problems.add(Position(shown), "fail", *too_large(max(size, len(data))))
             return None
+        self.blob_ids[path] = blob_id(data)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -163,7 +168,7 @@ def load_content(
         if memo is None:
             return load()
 
-        def recorded() -> tuple[T | None, list[Diagnostic], list[Reference], Any]:
+        def recorded() -> tuple[T | None, list[Diagnostic], list[Reference], Any, str | None]:
             problems, references = len(reader.problems.items), len(reader.references)
             entity = load()
             return (
@@ -171,16 +176,19 @@ def load_content(
                 reader.problems.items[problems:],
                 reader.references[references:],
                 signature,
+                reader.blob_ids.get(path),
             )
 
         name = (kind, str(path), cwd)
-        found: tuple[T | None, list[Diagnostic], list[Reference], Any] | None = None
+        found: tuple[T | None, list[Diagnostic], list[Reference], Any, str | None] | None = None
         if dirty is not None and path not in dirty:
             found = memo.reuse(name)
         if found is not None:  # untouched since the last build
-            entity, problems, references, signature = found
+            entity, problems, references, signature, blob = found
             if signature is not None:
                 signatures[path] = signature
+            if blob is not None:
+                reader.blob_ids[path] = blob
             reader.problems.items.extend(problems)
             reader.references.extend(references)
             return entity
@@ -190,10 +198,12 @@ def load_content(
             signature = None
         before = len(reader.problems.items), len(reader.references)
         found = memo.get(name, (), signature, recorded)
-        entity, problems, references, _ = found
+        entity, problems, references, _, blob = found
         if (len(reader.problems.items), len(reader.references)) == before:  # reused
             reader.problems.items.extend(problems)
             reader.references.extend(references)
+            if blob is not None:
+                reader.blob_ids[path] = blob
         return entity
 
     site = root / "site.yaml"
@@ -244,7 +254,8 @@ def load_content(
         before = set(memo.made()) if memo is not None else set()  # this process's, not ours
         loaded = load_all("programmes", _programme, paths[half:])
         made = {k: v for k, v in memo.made().items() if k not in before} if memo is not None else {}
-        read = [signatures.get(path) for _, path in paths[half:]]  # in order: no paths sent
+        # in order: no paths sent
+        read = [(signatures.get(path), reader.blob_ids.get(path)) for _, path in paths[half:]]
         return (
             loaded,
             reader.problems.items[problems:],
@@ -263,9 +274,11 @@ def load_content(
         reader.references.extend(references)
         if memo is not None:
             memo.adopt(made, lambda same: same)
-        for (_, path), signature in zip(paths[half:], read, strict=True):
+        for (_, path), (signature, blob) in zip(paths[half:], read, strict=True):
             if signature is not None:
                 signatures[path] = signature
+            if blob is not None:
+                reader.blob_ids[path] = blob
 
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.
@@ -293,6 +306,7 @@ def load_content(
         people=people,
         organisations=organisations,
         signatures=signatures,
+        blob_ids=reader.blob_ids,
     )
 
 

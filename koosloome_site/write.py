@@ -49,10 +49,9 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xxhash import xxh3_128_digest
 
@@ -61,6 +60,8 @@ from .uptodate import forget, state_folder
 
 if sys.platform != "win32":
     import fcntl
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 # This process's id, kept up to date in forked children: Writer.add asks for every part of
 # the site whether it runs in a child, and os.getpid() is a system call.
@@ -447,6 +448,8 @@ class Writer:
         _keys(name)  # refuses a path out of the output folder before anything is written
         self._mark_child()
         if self._helper is None:
+            from concurrent.futures import ThreadPoolExecutor  # the preview's only
+
             self._helper = ThreadPoolExecutor(1, "hash-aside")
             # The helper lets go of the interpreter lock to hash and to write, and needs it
             # back in between; by default it waits up to 5 ms each time while the build's
