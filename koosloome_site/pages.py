@@ -227,7 +227,7 @@ def _when(
     times = format_time_range(start, end)
     stamp = date.iso
     if start:
-        stamp += f"T{start:%H:%M}"
+        stamp += "T" + start.isoformat(timespec="minutes")  # C code; strftime is slow
     return (f"{when}, {times}" if times else when), stamp
 
 
