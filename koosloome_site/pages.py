@@ -470,13 +470,13 @@ def accessibility_statement(content: Content) -> dict[str, Any]:
     }
 
 
-def true_until(content: Content, now: dt.datetime, memo: Memo[Any] | None = None) -> dt.datetime:
-    """Until when pages made at `now` stay true: what they say about time changes at the next
-    midnight (days left, states, publish dates) or when a session ends ("past", registration)."""
-    memo = Memo() if memo is None else memo
+def true_until(now: dt.datetime, listings: list[Listing]) -> dt.datetime:
+    """Until when pages made at `now` (from the programmes' `listings` on its day) stay true:
+    what they say about time changes at the next midnight (days left, states, publish dates)
+    or when a session ends ("past", registration)."""
     wall_clock = now.replace(tzinfo=None)
     soonest = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
-    for listing in _listings(content, now.date(), memo):
+    for listing in listings:
         ends = listing.ends
         later = bisect.bisect_right(ends, wall_clock)
         if later < len(ends) and ends[later] < soonest:
@@ -485,7 +485,7 @@ def true_until(content: Content, now: dt.datetime, memo: Memo[Any] | None = None
 
 
 @dataclass(frozen=True)
-class _Listing:
+class Listing:
     """What the site's lists and `true_until` take from a programme on a day: one memo entry
     each, since a big site's plan asks for a thousand."""
 
@@ -495,13 +495,14 @@ class _Listing:
     feed: FeedLinks
 
 
-def _listings(content: Content, today: dt.date, memo: Memo[Any]) -> list[_Listing]:
-    """Each programme's listing on `today`, in programme order (one memo pass: `plan` and
-    `true_until` both ask)."""
+def listings(content: Content, today: dt.date, memo: Memo[Any] | None = None) -> list[Listing]:
+    """Each programme's listing on `today`, in programme order, for `plan` and `true_until`
+    (one memo pass)."""
+    memo = Memo() if memo is None else memo
     programmes = content.programmes
-    last: dict[str, _Listing] | None = None
+    last: dict[str, Listing] | None = None
 
-    def make(i: int) -> _Listing:
+    def make(i: int) -> Listing:
         nonlocal last
         made = _listing(content, programmes[i], today)
         if last is None:
@@ -518,14 +519,14 @@ def _listings(content: Content, today: dt.date, memo: Memo[Any]) -> list[_Listin
             feed=was.feed if was.feed == made.feed else made.feed,
         )
 
-    listings: list[_Listing] = memo.each(
+    made: list[Listing] = memo.each(
         "listings", (programmes,), (today, content.config.base_url), make
     )
-    return listings
+    return made
 
 
-def _listing(content: Content, programme: Programme, today: dt.date) -> _Listing:
-    return _Listing(
+def _listing(content: Content, programme: Programme, today: dt.date) -> Listing:
+    return Listing(
         ends=sorted(e for s in programme.sessions if (e := _session_end(s)) is not None),
         card=card(programme, today),
         overview=overview_entries(programme, today),
@@ -537,11 +538,13 @@ def plan(
     content: Content,
     now: dt.datetime,
     changed: dict[Path, dt.datetime],
+    listings: list[Listing],
     memo: Memo[Any] | None = None,
 ) -> list[Page]:
-    """Every page of the site, in a fixed order. With a `memo`, a programme's page and card
-    are made again only when the programme, what it refers to, its files' dates or its
-    status at `now` have changed."""
+    """Every page of the site, in a fixed order; `listings` are the programmes' on the day
+    of `now` (`listings`). With a `memo`, a programme's page and card are made again only
+    when the programme, what it refers to, its files' dates or its status at `now` have
+    changed."""
     memo = Memo() if memo is None else memo
     today = now.date()
     config = content.config
@@ -554,7 +557,6 @@ def plan(
     everything = (config.source, *changed)
     # the pages made from all the content (`changed` has every file, the site's own too)
     updated_anything = _day(max(changed.values()).date())
-    listings = _listings(content, today, memo)
     cards = tuple(listing.card for listing in listings)
     order, active, archive = memo.get("cards", cards, None, partial(_ordered_cards, cards))
     by_start = [(programmes[i], listings[i]) for i in order]

@@ -220,8 +220,9 @@ def build(
 
         # After the fork: the programmes' listings, which this needs and plan reuses, are
         # made here while the other core makes the calendars.
-        report.true_until = pages.true_until(content, now, memo.pages)
-        planned = pages.plan(content, now, changed, memo.pages)
+        listings = pages.listings(content, now.date(), memo.pages)
+        report.true_until = pages.true_until(now, listings)
+        planned = pages.plan(content, now, changed, listings, memo.pages)
         made = memo.site.get
         pages_now = tuple(planned)
         add(
