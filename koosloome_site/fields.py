@@ -127,7 +127,7 @@ class Fields:
         self.excused: set[str] = set()
         # Not a mapping at all: that one problem is reported, and none of its consequences.
         self.broken = not isinstance(node, Mapping)
-        allowed = tuple(allowed)
+        allowed = allowed if isinstance(allowed, dict) else tuple(allowed)  # (dict: a look-up)
         if not isinstance(node, Mapping):
             problems.add(
                 node.position,
@@ -287,6 +287,8 @@ class Fields:
         node = self.node(key)
         if isinstance(node, Scalar) and (text := node.text.strip()) in options:
             return text  # the hints below are worked out only when the value is not one
+        if node is None and not required:  # not given, and need not be
+            return None
         listed = msg("lubatud: ") + ", ".join(options)
         scalar = self._scalar(key, required, listed)
         if scalar is None:
