@@ -37,6 +37,11 @@ def test_work_runs_in_another_process_and_errors_come_back() -> None:
         )
         == "raised"
     )
+    assert python(  # killed: a child that cannot answer is an error, not a silent None
+        "import os, signal; from koosloome_site import background\n"
+        "try: background.start(lambda: os.kill(os.getpid(), signal.SIGKILL), worth_it=True)()\n"
+        "except RuntimeError as error: print(error)"
+    ).endswith("(kood -9)")
 
 
 def build_with_threshold(output: Path, threshold: int) -> None:
