@@ -140,10 +140,7 @@ def _plainly_apart(added: Iterable[tuple[Iterable[str], str]]) -> bool:
     for files, _ in added:
         for name in files:
             given += 1
-            if not (name.isascii() and name.islower()):
-                return False
-            parts = f"/{name}/"
-            if "//" in parts or "/./" in parts or "/../" in parts:
+            if not (name.isascii() and name.islower() and _is_plain(name)):
                 return False
             names.add(name)
             folder = name.rpartition("/")[0]
@@ -151,6 +148,12 @@ def _plainly_apart(added: Iterable[tuple[Iterable[str], str]]) -> bool:
                 folders.add(folder)
                 folder = folder.rpartition("/")[0]
     return given == len(names) and names.isdisjoint(folders)
+
+
+def _is_plain(name: str) -> bool:
+    """A relative path with no empty, `.` or `..` part: one `_keys` takes as it is."""
+    parts = f"/{name}/"
+    return "//" not in parts and "/./" not in parts and "/../" not in parts
 
 
 @functools.lru_cache(maxsize=1 << 16)  # a site's paths, build after build in the preview
@@ -618,7 +621,8 @@ class Writer:
 
     def _put(self, name: str, data: bytes, digest: bytes) -> None:
         """Write one file into the spare."""
-        _keys(name)  # refuses a path out of the output folder before anything is written
+        if not _is_plain(name):
+            _keys(name)  # refuses a path out of the output folder before anything is written
         self._mark_child()
         path = f"{self.spare_path}/{name}"
         try:
