@@ -72,7 +72,9 @@ def session_revisions(
         ("committed", str(root)),
         (),
         (head_key(root), sources),
-        lambda: _committed_versions(root, list(sources)),
+        # The preview (a memo that keeps results) reads every blob once, so that editing a
+        # file committed once needs no git call then; a one-off build only what it compares.
+        lambda: _committed_versions(root, list(sources), every_blob=memo.keep),
     )
     resolve = resolver()
     # A programme's revisions are the same while it, git's answers and its file's time are.
@@ -168,9 +170,9 @@ def _plain(node: Node) -> Plain:
 @dataclass(eq=False)  # compared by identity: git's answers since HEAD last moved
 class _Committed:
     """Each file's committed versions on the first-parent line, oldest first, as (commit
-    time, blob id), and the blobs' contents. Only the contents of files with more than one
-    version are read up front: a file committed once and unchanged since (most of a big
-    site) needs none, and reading a thousand blobs took 50 ms."""
+    time, blob id), and the blobs' contents: read up front for the files with more than one
+    version (or for all, `every_blob`), since a file committed once and unchanged since (most
+    of a big site) needs none, and reading a thousand blobs took 50 ms."""
 
     root: Path
     versions: dict[str, list[tuple[dt.datetime, str]]]
@@ -185,7 +187,7 @@ class _Committed:
 _DELETED = "0" * 40  # a deletion leaves an empty version: its sessions are not in it
 
 
-def _committed_versions(root: Path, files: list[Path]) -> _Committed:
+def _committed_versions(root: Path, files: list[Path], every_blob: bool = False) -> _Committed:
     """Two git calls in all, whatever the number of files and commits."""
     resolve = resolver()
     wanted = {resolve(path) for path in files}  # by name: Path keys compare slowly
@@ -217,8 +219,10 @@ def _committed_versions(root: Path, files: list[Path]) -> _Committed:
                 versions.setdefault(path, []).append((when, blob))
         else:
             when = dt.datetime.fromisoformat(field)
-    several = {blob for found in versions.values() if len(found) > 1 for _, blob in found}
-    contents = {_DELETED: b""} | _read_blobs(root, sorted(several - {_DELETED}))
+    wanted_blobs = {
+        blob for found in versions.values() if every_blob or len(found) > 1 for _, blob in found
+    }
+    contents = {_DELETED: b""} | _read_blobs(root, sorted(wanted_blobs - {_DELETED}))
     return _Committed(root, versions, contents)
 
 
