@@ -4,6 +4,7 @@ every UID and leaves other events untouched, editing one session makes only that
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -11,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from koosloome_site import revisions
+from koosloome_site.memo import BuildMemo
+from koosloome_site.pipeline import build
 from tests.conftest import CONTENT, build_real_site, git
 
 NOW = "2023-03-01T12:00:00+02:00"
@@ -120,6 +124,37 @@ def test_an_uncommitted_edit_shows_as_the_next_version(repo: Repo) -> None:
     info = events(repo.build() / FEED)[INFO_DAY]
     assert prop(info, "SEQUENCE") == "1"
     assert prop(info, "LAST-MODIFIED") == "20230210T033320Z"
+
+
+def test_git_is_asked_for_file_contents_only_when_a_version_must_be_compared(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file committed once and unchanged needs no blob from git in a one-off build; the
+    preview reads them all in its first build, so that an editor's saves need no git call."""
+    asked: list[list[str]] = []  # each git call's blobs
+    real = revisions._read_blobs
+
+    def read_blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
+        if blobs:  # (no blobs: no git call)
+            asked.append(blobs)
+        return real(root, blobs)
+
+    monkeypatch.setattr(revisions, "_read_blobs", read_blobs)
+    repo.build()
+    assert asked == []  # everything is as committed, each file once
+    repo.edit('start_time: "15.00"', 'start_time: "14.00"')
+    info = events(repo.build() / FEED)[INFO_DAY]
+    assert prop(info, "SEQUENCE") == "1" and len(asked) == 1 and len(asked[0]) == 1
+
+    asked.clear()
+    memo = BuildMemo()
+    output = repo.root / "preview"
+    build(repo.root / "content", output, now=dt.datetime.fromisoformat(NOW), memo=memo)
+    assert len(asked) == 1 and len(asked[0]) > 1  # every committed file's blob, at once
+    repo.edit('start_time: "14.00"', 'start_time: "13.00"')
+    build(repo.root / "content", output, now=dt.datetime.fromisoformat(NOW), memo=memo)
+    assert len(asked) == 1
+    assert prop(events(output / FEED)[INFO_DAY], "SEQUENCE") == "1"
 
 
 def test_renaming_the_programme_updates_every_event_of_it(repo: Repo) -> None:
