@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,21 @@ def edit(content: Path, old: str, new: str) -> None:
     source.write_text(text_before.replace(old, new), "utf-8")
 
 
-def test_a_template_using_an_unknown_value_fails_the_build_and_writes_nothing(
-    content: Path, tmp_path: Path
-) -> None:
+def edited_topic_template(tmp_path: Path, edit: Callable[[str], str]) -> Path:
+    """A copy of the templates with topic.html edited."""
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
     page = templates / "topic.html"
-    page.write_text(page.read_text("utf-8").replace("{{ topic.title }}", "{{ topic.titel }}"))
+    page.write_text(edit(page.read_text("utf-8")), "utf-8")
+    return templates
+
+
+def test_a_template_using_an_unknown_value_fails_the_build_and_writes_nothing(
+    content: Path, tmp_path: Path
+) -> None:
+    templates = edited_topic_template(
+        tmp_path, lambda text: text.replace("{{ topic.title }}", "{{ topic.titel }}")
+    )
     output = tmp_path / "out"
     with pytest.raises(BuildError, match=r"topic\.html:\d+: .*titel"):
         build(content, output, now=NOW, templates_dir=templates)
@@ -48,12 +57,12 @@ def test_a_template_using_an_unknown_value_fails_the_build_and_writes_nothing(
 def test_a_template_with_a_syntax_error_fails_the_build_naming_its_line(
     content: Path, tmp_path: Path
 ) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
-    page = templates / "topic.html"
-    lines = page.read_text("utf-8").splitlines(keepends=True)
-    lines.insert(4, "{% if %}\n")  # line 5
-    page.write_text("".join(lines), "utf-8")
+    def broken(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        lines.insert(4, "{% if %}\n")  # line 5
+        return "".join(lines)
+
+    templates = edited_topic_template(tmp_path, broken)
     output = tmp_path / "out"
     build(content, output, now=NOW)
     before = sorted(output.rglob("*"))
