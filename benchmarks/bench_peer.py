@@ -148,8 +148,9 @@ def validate(setup: Setup) -> str | None:
         f"pages present, {ours_files} files; Hugo {hugo_files} files (including .ics)",
         flush=True,
     )
-    shutil.rmtree(ours_out)
-    shutil.rmtree(hugo_out)
+    # Not deleted here but with the scratch folder at the end: deleting 13,000 files just
+    # before the first measured pair made ext4 slow to create files in it (6-7 s instead of
+    # 1.8 s for our cold build at 1,000 programmes, 32 s instead of 8.6 at 5,000).
     return None
 
 
