@@ -100,8 +100,11 @@ def _programme_revisions(
     """`read`: the file's blob id as the loader read it (None: read it now)."""
     source = programme.source
     versions = committed.versions.get(resolve(source), [])
-    current = None if read is not None else source.read_bytes()
-    as_committed = bool(versions) and versions[-1][1] == (read or blob_id(current or b""))
+    current = None
+    if read is None:
+        current = source.read_bytes()
+        read = blob_id(current)
+    as_committed = bool(versions) and versions[-1][1] == read
     if len(versions) + (not as_committed) == 1:  # one version: nothing to compare
         when = (versions[0][0] if as_committed else changed[source]).astimezone(dt.UTC)
         first = Revision(0, when, when)
