@@ -6,8 +6,10 @@ usage: .venv/bin/python benchmarks/warm_edits.py CONTENT OUTPUT EDITS
 Builds CONTENT once with a memo (koosloome_site/memo.py), then EDITS times: changes one
 session title in one programme file (a different file each time, as an editor moves on) and
 builds again with the same memo into the same output folder, told which file was saved, as
-the preview's file watcher tells it. Prints one JSON line: the first
-build's seconds and each edit's build seconds and files written. bench_engine.py runs it.
+the preview's file watcher tells it. After each build, untimed, the writer's spare tree is
+filled as the preview fills it while the editor reads (write.fill_spare). Prints one JSON
+line: the first build's seconds, each fill's seconds, and each edit's build seconds and
+files written. bench_engine.py runs it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from koosloome_site import pipeline
+from koosloome_site import pipeline, write
 from koosloome_site.memo import BuildMemo
 
 NOW = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
@@ -33,6 +35,7 @@ def main() -> int:
     started = time.perf_counter()
     pipeline.build(content, output, now=NOW, memo=memo, trusted_output=True, search_index=False)
     first = time.perf_counter() - started
+    fills = [fill(output, memo)]
     files = sorted((content / "programmes").glob("*.yaml"))
     times: list[float] = []
     written: list[int] = []
@@ -53,10 +56,17 @@ def main() -> int:
         )
         times.append(time.perf_counter() - started)
         written.append(report.written)
+        fills.append(fill(output, memo))
     for path, text in originals.items():
         path.write_text(text, "utf-8")
-    print(json.dumps({"first": first, "edits": times, "written": written}))
+    print(json.dumps({"first": first, "fills": fills, "edits": times, "written": written}))
     return 0
+
+
+def fill(output: Path, memo: BuildMemo) -> float:
+    started = time.perf_counter()
+    write.fill_spare(output, memo.writer, lambda: False)
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from .errors import BuildError, ContentError, Diagnostic
 from .memo import BuildMemo
 from .messages import language
 from .pipeline import TEMPLATES, build
+from .write import fill_spare
 
 DEBOUNCE_SECONDS = 0.05  # editors' tools save in bursts of a few ms (temp file, rename, chmod)
 REQUEST_TIMEOUT = 10.0  # seconds a client has to send its request line and headers
@@ -402,6 +403,7 @@ class Preview:
         self._changes = _Changes(self._changed)
         self._stopping = threading.Event()
         self._observer = Observer()
+        self._watcher = threading.Thread(target=self._watch, daemon=True)
 
     def build(self, touched: frozenset[str] | None = None) -> None:
         """Build into the preview's folder. `touched`: the watcher's account of the content
@@ -430,20 +432,41 @@ class Preview:
             self._observer.schedule(self._changes, str(folder), recursive=True)
         self._observer.start()
         self.build()
-        threading.Thread(target=self._watch, daemon=True).start()
+        self._watcher.start()
         self.serving = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.serving.start()
 
     def _watch(self) -> None:
-        while not self._stopping.is_set():
-            if not self._changed.wait(0.5):
+        filled = False  # the spare tree holds the site as served (fill_spare)
+        while True:
+            changed = self._changed.wait(0.5)
+            if self._stopping.is_set():
+                return
+            if not changed:  # a quiet moment: builds and this take turns on this thread
+                filled = filled or self.fill_spare()
                 continue
             while self._changed.wait(DEBOUNCE_SECONDS):  # wait for a quiet moment
                 self._changed.clear()
             self.build(self._changes.take())
+            filled = False
+
+    def fill_spare(self) -> bool:
+        """Copy what the writer's spare tree lacks of the site (write.fill_spare), until a
+        file is saved; whether it is done (or not worth trying again before the next build)."""
+        try:
+            return fill_spare(
+                self.state.output,
+                self.memo.writer,
+                lambda: self._changed.is_set() or self._stopping.is_set(),
+            )
+        except (OSError, BuildError):  # the next build writes what is missing, as without
+            return True
 
     def stop(self) -> None:
         self._stopping.set()
+        self._changed.set()  # the watcher stops now, not after its next wait, before the
+        if self._watcher.is_alive():  # folder it fills goes (a build still finishes)
+            self._watcher.join(timeout=60)
         with self.state.changed:  # answer the long polls now, not after WAIT_SECONDS
             self.state.closing = True
             self.state.changed.notify_all()

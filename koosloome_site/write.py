@@ -207,6 +207,16 @@ def write_site(
         return writer.commit()
 
 
+def fill_spare(output: Path, kept: Kept, stop: Callable[[], bool]) -> bool:
+    """The preview's, between builds: copy into the spare tree what it lacks of the output
+    folder, until `stop()` is true (a file was saved); False if it stopped before the end.
+    A build writes into the spare only what differs from it, so the first save after
+    the preview starts, whose spare is empty, writes the few files it changes instead of all
+    of them (13,000 at 1,000 programmes: seconds)."""
+    with Writer(output, trusted=True, kept=kept) as writer:
+        return writer.fill(stop)
+
+
 # Files that the output folder already holds wait in memory up to this many bytes; beyond it
 # they are written into the spare at once (the first build after a clean one, whose spare is
 # empty, would otherwise hold the whole site).
@@ -578,11 +588,7 @@ class Writer:
         for name, data in self._held.items():
             self._put(name, data, self._digests[name])
         self._held, self._held_bytes = {}, 0
-        for name in sorted(self._spare.keys() - self._digests.keys(), reverse=True):
-            path = self.spare_path / name  # in the spare, not in the site
-            path.unlink(missing_ok=True)
-            _prune(path.parent, self.spare_path)
-            del self._spare[name]
+        self._delete_from_spare(self._spare.keys() - self._digests.keys())  # not in the site
         written_tree = _tree(self.spare_path, self._spare)
         # The record of what the output was built from goes before the output changes: a
         # build stopped between the two must not leave it vouching for the other site (the
@@ -609,6 +615,35 @@ class Writer:
         if kept is not None:  # the old output folder is the spare now
             kept.units, kept.spare_units = self._next_units, self._units if new_spare else {}
         return self.written
+
+    def fill(self, stop: Callable[[], bool]) -> bool:
+        """See fill_spare. Only for a trusted output folder: its files are as recorded."""
+        assert self.trusted, "the output folder's files are copied as their records say"
+        live = self._live
+        if live is None:  # no site built here yet, or one this process knows nothing of
+            return True
+        whole = True
+        for name, (digest, _, _) in live.files.items():
+            record = self._spare.get(name)
+            if record is not None and record[0] == digest:
+                continue
+            if stop():
+                whole = False
+                break
+            self._put(name, (self.output / name).read_bytes(), digest)
+        else:
+            self._delete_from_spare(self._spare.keys() - live.files.keys())
+        self._save(live, self._spare_tree())
+        if self._kept is not None:  # the output folder's parts are the spare's too now
+            self._kept.spare_units = self._units if whole else {}
+        return whole
+
+    def _delete_from_spare(self, names: Iterable[str]) -> None:
+        for name in sorted(names, reverse=True):  # a folder's files before the folder
+            path = self.spare_path / name
+            path.unlink(missing_ok=True)
+            _prune(path.parent, self.spare_path)
+            del self._spare[name]
 
     def _claim(self, added: Iterable[tuple[Iterable[str], str]]) -> None:
         """Check the site's paths (see _Claims): raises on the first clash."""
@@ -779,20 +814,22 @@ def _tree(path: Path, files: Manifest) -> _Tree:
 _STATE = "state"
 _FORMAT = 2  # 2: XXH3 digests
 
-# The state this process last saved or read, with the identity of its file: a process that
-# builds again and again (the preview) does not read back what it wrote.
-_last_state: tuple[tuple[int, int, int, int], _State] | None = None
+# The state this process last saved or read in each state folder, with the identity of its
+# file: a process that builds again and again (the preview) does not read back what it wrote,
+# and a private folder's trees (the preview's) can only be read from here, even when the same
+# process builds into other folders in between (tests do).
+_last_states: dict[Path, tuple[tuple[int, int, int, int], _State]] = {}
 _saved: dict[int, tuple[Manifest, str]] = {}  # id(manifest) -> (manifest, its file)
 
 
 def _read_state(folder: Path) -> _State:
-    global _last_state
     try:
         with (folder / _STATE).open("rb") as file:
             found = os.fstat(file.fileno())
             identity = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
-            if _last_state is not None and _last_state[0] == identity:
-                return _last_state[1]
+            last = _last_states.get(folder)
+            if last is not None and last[0] == identity:
+                return last[1]
             version, *trees = marshal.load(file)
         if version != _FORMAT:
             return _State()
@@ -800,7 +837,7 @@ def _read_state(folder: Path) -> _State:
     except (OSError, EOFError, ValueError, TypeError):  # unreadable: the trees are unknown
         return _State()
     state = _State(live, spare)
-    _last_state = identity, state
+    _last_states[folder] = identity, state
     return state
 
 
@@ -819,7 +856,6 @@ def _save_state(folder: Path, state: _State, persist: bool = True) -> None:
     """Save the state; without `persist`, the trees' records are named but not written: only
     this process knows them (`_read_state` finds them in memory), and any other process
     finds trees it cannot read and writes the site whole."""
-    global _last_state
     trees: list[tuple[int, int, str] | None] = []
     for tree in (state.live, state.spare):
         if tree is None:
@@ -840,7 +876,7 @@ def _save_state(folder: Path, state: _State, persist: bool = True) -> None:
     scratch.write_bytes(marshal.dumps((_FORMAT, *trees)))
     found = scratch.stat()
     scratch.replace(folder / _STATE)
-    _last_state = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns), state
+    _last_states[folder] = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns), state
     in_use = {tree[2] for tree in trees if tree}
     for entry in os.scandir(folder):  # manifests of trees no longer there
         if entry.name.startswith("tree-") and entry.name not in in_use:

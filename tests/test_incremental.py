@@ -42,7 +42,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from koosloome_site import pipeline, serve, validate
+from koosloome_site import pipeline, serve, validate, write
 from koosloome_site.memo import BuildMemo, Memo
 from koosloome_site.model import Programme
 from tests.conftest import ROOT, build_py, git
@@ -201,6 +201,58 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
         assert not any(path.startswith("programmid/koopia-07/") for path in files)
         assert not any(path.startswith("programmid/koopia-08/") for path in files)
         assert "programmid/uus-nimi/index.html" in files
+
+
+@pytest.mark.parametrize("copies", [None, 40], ids=["whole", "stopped"])
+def test_the_preview_fills_its_spare_between_builds_and_builds_what_a_clean_build_does(
+    tmp_path: Path, copies: int | None
+) -> None:
+    """Between builds the preview copies into the writer's spare tree what it lacks of the
+    site (write.fill_spare), so that a rebuild, the first one too, writes only the files
+    that changed, not the whole site. Filled whole or stopped after a few files (a save
+    came), every step's output must be what a clean build makes."""
+    content = make_content(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    memo, out = BuildMemo(), tmp_path / "preview" / "site"
+    memo.writer.private = True  # as serve.Preview's
+    spare = out.parent / f".{out.name}.koosloome" / "spare"
+    before: dict[str, str] = {}
+    for name, step, now in STEPS:
+        step(content, templates)
+        report = pipeline.build(
+            content,
+            out,
+            now=now,
+            templates_dir=templates,
+            memo=memo,
+            search_index=False,
+            trusted_output=True,
+        )
+        reference = tmp_path / "clean" / "out"
+        pipeline.build(content, reference, now=now, templates_dir=templates, search_index=False)
+        after = manifest(out)
+        assert after == manifest(reference), name
+        shutil.rmtree(reference.parent)
+        changed = [path for path, digest in after.items() if before.get(path) != digest]
+        if before and copies is None:  # the spare was the last output folder's twin
+            assert report.written == len(changed) < len(after) / 4, name
+
+        copied: list[str] = []
+
+        def stop(copied: list[str] = copied) -> bool:
+            copied.append("")
+            return copies is not None and len(copied) > copies
+
+        in_spare = manifest(spare) if spare.exists() else {}
+        whole = write.fill_spare(out, memo.writer, stop)
+        assert whole == (copies is None or len(copied) <= copies), name
+        if whole:
+            assert manifest(spare) == after, name
+        else:
+            added = manifest(spare).items() - in_spare.items()
+            assert copies is not None and 0 < len(added) <= copies, name
+        before = after
 
 
 def slugs_in(stage: Memo[Any], name: str) -> set[str]:

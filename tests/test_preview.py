@@ -73,6 +73,38 @@ def test_preview_rebuilds_on_save_and_shows_errors_until_fixed(preview: Preview)
     assert status == 200 and "Sisus on vigu" not in html
 
 
+def test_preview_copies_the_site_into_its_spare_tree_while_idle(preview: Preview) -> None:
+    """Right after the first build, while nothing is saved, the preview's writer gets the
+    spare tree it builds into next to hold the site (write.fill_spare), so that the first
+    save writes only what it changes; a save stops the copying, and the site it serves then
+    shows the save."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
+    output = preview.state.output
+    spare = output.parent / f".{output.name}.koosloome" / "spare"
+    deadline = time.monotonic() + 10
+    while not spare.is_dir() or files(spare) != files(output):
+        assert time.monotonic() < deadline, "the spare tree was not filled within 10 s"
+        time.sleep(0.1)
+    source = preview.content / PROGRAMME
+    version = fetch(preview.url + VERSION_PATH.lstrip("/"))[1]
+    source.write_text(
+        source.read_text("utf-8").replace(
+            "title: Kogukonna koosloome labor", "title: Kogukonna koosloome labor 2023"
+        ),
+        "utf-8",
+    )
+    wait_for_rebuild(preview, version)
+    page = fetch(preview.url + "programmid/kogukonna-koosloome-labor-2023/")[1]
+    assert "Kogukonna koosloome labor 2023" in page
+
+
 def test_preview_serves_the_not_found_page_for_unknown_addresses(preview: Preview) -> None:
     status, html = fetch(preview.url + "ei-ole-sellist/")
     assert status == 404 and "Lehte ei leitud" in html
