@@ -19,6 +19,10 @@ and files in the spare whose size or time differ from the record, or that are no
 there by hand), are replaced or deleted. When in doubt the spare is deleted and written whole.
 Deleting the state folder is always safe: the next build writes a whole new tree.
 
+A spare that is missing or lags behind costs the next build those writes; so the preview,
+whose first build leaves no spare at all, copies the site into it while it waits for a save
+(`fill_spare`).
+
 Where the exchange is not available (macOS, Windows, other kernels, file systems that answer
 EINVAL such as some network or FUSE mounts) the output folder is renamed away and the new tree
 renamed into its place; a build killed between those two renames leaves no output folder until
