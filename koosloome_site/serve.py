@@ -30,8 +30,9 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
-from . import urls
+from . import uptodate, urls
 from .errors import BuildError, ContentError, Diagnostic
 from .memo import BuildMemo
 from .messages import language
@@ -402,7 +403,7 @@ class Preview:
         self._changed = threading.Event()
         self._changes = _Changes(self._changed)
         self._stopping = threading.Event()
-        self._observer = Observer()
+        self._observer: BaseObserver | None = None  # made after the first build: it starts a thread
         self._watcher = threading.Thread(target=self._watch, daemon=True)
 
     def build(self, touched: frozenset[str] | None = None) -> None:
@@ -427,14 +428,24 @@ class Preview:
         )
 
     def start(self) -> None:
-        # Watching first: a file saved while the first build runs is in the next one's account.
+        # The first build before any thread starts: a build hands work to a forked process on
+        # the other core only while this one has a single thread (background.start), which
+        # at 1,000 programmes makes the first page ready in 2.0 s instead of 2.7.
+        before = self._inputs()
+        self.build()
+        self._observer = Observer()
         for folder in (self.content, self.templates):
             self._observer.schedule(self._changes, str(folder), recursive=True)
         self._observer.start()
-        self.build()
+        if self._inputs() != before:  # saved while the first build ran, before watching
+            self.build()
         self._watcher.start()
         self.serving = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.serving.start()
+
+    def _inputs(self) -> tuple[object, ...]:
+        """The content and template files' names, sizes and times, and git's HEAD."""
+        return uptodate.inputs(self.content, self.templates, ())
 
     def _watch(self) -> None:
         filled = False  # the spare tree holds the site as served (fill_spare)
@@ -470,8 +481,9 @@ class Preview:
         with self.state.changed:  # answer the long polls now, not after WAIT_SECONDS
             self.state.closing = True
             self.state.changed.notify_all()
-        self._observer.stop()
-        self._observer.join()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join()
         self.server.shutdown()
         self.server.server_close()
         self._folder.cleanup()

@@ -13,6 +13,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from koosloome_site import pipeline, validate
 from koosloome_site.pipeline import build
 from koosloome_site.serve import RELOAD_PATH, VERSION_PATH, WAIT_PATH, Preview
 from tests.conftest import CONTENT
@@ -103,6 +106,36 @@ def test_preview_copies_the_site_into_its_spare_tree_while_idle(preview: Preview
     wait_for_rebuild(preview, version)
     page = fetch(preview.url + "programmid/kogukonna-koosloome-labor-2023/")[1]
     assert "Kogukonna koosloome labor 2023" in page
+
+
+def test_the_first_build_uses_both_cores_and_a_file_saved_meanwhile_is_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[bool]
+) -> None:
+    """The preview's first build runs before any of its threads start, so that it can fork
+    (background.start forks only a single-threaded process); its watcher starts after it,
+    so a file saved while that build ran must still be found, and served."""
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", 0)  # the real content is small
+    monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", 0)
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    source = content / PROGRAMME
+    preview = Preview(content, port=0)
+    first_build = preview.build
+
+    def build(touched: frozenset[str] | None = None) -> None:
+        first_build(touched)
+        if forks == [True, True]:  # the first build, just done: saved while it ran
+            title = "title: Kogukonna koosloome labor"
+            source.write_text(source.read_text("utf-8").replace(title, title + " 2023"), "utf-8")
+
+    monkeypatch.setattr(preview, "build", build)
+    preview.start()
+    try:
+        assert forks[:2] == [True, True], "the first build did not fork (loading, calendars)"
+        page = fetch(preview.url + "programmid/kogukonna-koosloome-labor-2023/")[1]
+        assert "Kogukonna koosloome labor 2023" in page
+    finally:
+        preview.stop()
 
 
 def test_preview_serves_the_not_found_page_for_unknown_addresses(preview: Preview) -> None:
