@@ -11,6 +11,7 @@ multiprocessing took 5 ms of every build's start.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import threading
@@ -26,6 +27,13 @@ def start(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
     if not (worth_it and can_fork and threading.active_count() == 1):
         return work
     receiving, sending = os.pipe()
+    # A big answer (the preview's first build hands back 98 MB of memo entries at 1,000
+    # programmes) goes through a pipe 64 KiB at a time by default; with 1 MiB (Linux's limit
+    # for any user) it arrived 50 ms sooner (0.25 s instead of 0.30).
+    with contextlib.suppress(AttributeError, OSError):  # F_SETPIPE_SZ: Linux only
+        import fcntl  # (POSIX, as fork is)
+
+        fcntl.fcntl(sending, fcntl.F_SETPIPE_SZ, 1 << 20)
     child = os.fork()
     if child == 0:  # pragma: no cover - the child; coverage would not see it leave
         os.close(receiving)

@@ -182,14 +182,14 @@ def build(
 
         # On a big site the other core makes and writes the calendar files (the costliest
         # output) and the timelines, then renders a share of the programme pages, while
-        # this one plans the pages and renders the rest (not when the pages' bytes are needed
-        # here: by the memo, or for the search index). Not worth it when the last build's
-        # events can be reused.
+        # this one plans the pages and renders the rest (not for the search index, which
+        # needs every page here; the preview's memo takes the child's pages back). Not
+        # worth it when the last build's events can be reused.
         parallel = events >= PARALLEL_FROM_SESSIONS and not memo.events
-        share = RENDER_SHARE if parallel and not (memo.keep or search_index) else 0
+        share = RENDER_SHARE if parallel and not search_index else 0
         theirs = _evenly(programmes, share)
 
-        def calendars_and_pages() -> tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...]]:
+        def calendars_and_pages() -> _Handover:
             found = revisions.session_revisions(
                 content_dir, programmes, changed, memo.revisions, content.blob_ids
             )
@@ -197,15 +197,18 @@ def build(
             _timelines(programmes, memo, out)
             mine = [pages.programme_page(content, p, now, changed) for p in theirs]
             names: list[str] = []
+            rendered: dict[str, bytes] = {}  # for the memo, which keeps them (the preview's)
             for page in render.render(mine, env, memo.rendered, templates_key):
                 add(PAGES, page)
                 names += page
+                if memo.keep:
+                    rendered |= page
             handover = out.handover()
             if handover is None:  # made in this process: nothing to hand over
-                return None, {}, ({}, {}, {})
+                return None, {}, ({}, {}, {}), {}
             found_links = {name: attributes[name] for name in names}
-            made_here = memo.revisions.made(), memo.events.made(), memo.site.made()
-            return handover, found_links, made_here
+            made_here = tuple(_by_slug(m.made()) for m in (memo.revisions, memo.events, memo.site))
+            return handover, found_links, made_here, rendered
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
         if in_background is calendars_and_pages:  # in this process: now, so that the big
@@ -248,7 +251,8 @@ def build(
             if indexer is not None:
                 add("otsinguindeks", indexer.files())
         lap("search")
-        _adopt(in_background, memo, programmes, out, attributes)
+        rendered = _adopt(in_background, memo, programmes, out, attributes)
+        _keep_rendered(planned, rendered, memo, templates_key, config.base_url, attributes)
         lap("outputs")
         linkcheck.check_site(
             out.digests,
@@ -320,19 +324,26 @@ def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
     )
 
 
+# What the calendar child hands back: the writer's account of its files, its pages' links,
+# what it made for the memos that keep it (revisions, events, timelines) and, for a memo that
+# keeps pages, its pages.
+_Handover = tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...], dict[str, bytes]]
+
+
 def _adopt(
-    in_background: Callable[[], tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...]]],
+    in_background: Callable[[], _Handover],
     memo: BuildMemo,
     programmes: tuple[Programme, ...],
     out: write.Writer,
     attributes: dict[str, linkcheck.Attributes],
-) -> None:
+) -> dict[str, bytes]:
     """Wait for the calendar files (and the child's pages); when a child process wrote them,
     take its account of them and its pages' links, and keep what it made for the next build:
-    its copies of the programmes are swapped for ours, so that identity holds."""
-    handover, found_links, (revisions_made, events_made, site_made) = in_background()
+    its copies of the programmes are swapped for ours, so that identity holds. Returns the
+    pages it rendered when the memo keeps pages (for `_keep_rendered`)."""
+    handover, found_links, (revisions_made, events_made, site_made), rendered = in_background()
     if handover is None:  # made in this process
-        return
+        return {}
     out.adopt(handover)
     attributes |= found_links
     by_slug = {p.slug: p for p in programmes}
@@ -340,8 +351,56 @@ def _adopt(
     def ours(thing: object) -> object:
         if isinstance(thing, tuple):  # a pass's column of programmes (Memo.each)
             return tuple(map(ours, thing))
-        return by_slug.get(thing.slug, thing) if isinstance(thing, Programme) else thing
+        return by_slug[thing.slug] if isinstance(thing, _Sent) else thing
 
     memo.revisions.adopt(revisions_made, ours)
     memo.events.adopt(events_made, ours)
     memo.site.adopt(site_made, ours)  # the timelines
+    return rendered
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A programme that a memo's entry was made from, sent back from the calendar child
+    by its slug: this process has the very same one (pickling a thousand programmes, to be
+    swapped for ours on arrival anyway, took the preview's first build 0.1-0.2 s)."""
+
+    slug: str
+
+
+def _by_slug(made: dict[Any, tuple[tuple[object, ...], object, Any]]) -> dict[Any, Any]:
+    """A memo's `made()` with the programmes it was made from as _Sent."""
+
+    def sent(thing: object) -> object:
+        if isinstance(thing, tuple):
+            return tuple(map(sent, thing))
+        return _Sent(thing.slug) if isinstance(thing, Programme) else thing
+
+    return {
+        name: (sent(objects), values, result) for name, (objects, values, result) in made.items()
+    }
+
+
+def _keep_rendered(
+    planned: list[pages.Page],
+    rendered: dict[str, bytes],
+    memo: BuildMemo,
+    templates_key: object,
+    base_url: str,
+    attributes: dict[str, linkcheck.Attributes],
+) -> None:
+    """The pages the child rendered (the preview's first build), kept in this process's
+    memo as if rendered here: under the very pages `plan` made, which its next build gives
+    again for unchanged programmes, with the links found in them."""
+    if not rendered:
+        return
+    for page in planned:
+        target = urls.output_file(page.path)
+        if target in rendered:
+            data = rendered[target]
+            memo.rendered.get(target, (), (templates_key, page), _given({target: data}))
+            memo.links.get(target, (data,), base_url, _given(attributes[target]))
+
+
+def _given(value: R) -> Callable[[], R]:
+    return lambda: value

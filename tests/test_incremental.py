@@ -42,7 +42,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from koosloome_site import pipeline, serve, validate, write
+from koosloome_site import pipeline, render, serve, validate, write
 from koosloome_site.memo import BuildMemo, Memo
 from koosloome_site.model import Programme
 from tests.conftest import ROOT, build_py, git
@@ -253,6 +253,32 @@ def test_the_preview_fills_its_spare_between_builds_and_builds_what_a_clean_buil
             added = manifest(spare).items() - in_spare.items()
             assert copies is not None and 0 < len(added) <= copies, name
         before = after
+
+
+def test_the_pages_rendered_on_the_other_core_are_kept_for_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[bool]
+) -> None:
+    """The preview's first build forks: the other core renders a share of the programme
+    pages, and they come back into the memo, so that the next build renders none of them
+    again, just as it would not render again a page rendered here."""
+    content = make_content(tmp_path)
+    memo, out = BuildMemo(), tmp_path / "out"
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    assert forks[-1], "the calendars and a share of the pages were made in a child"
+    rendered: list[str] = []
+    real_render = render._render
+
+    def spy(target: str, page: Any, env: Any) -> dict[str, bytes]:
+        rendered.append(target)
+        return real_render(target, page, env)
+
+    monkeypatch.setattr(render, "_render", spy)
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    assert rendered == []
+    retitle_session(content, tmp_path)
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    programme_pages = [target for target in rendered if target.startswith("programmid/")]
+    assert programme_pages == ["programmid/koopia-03/index.html"]
 
 
 def slugs_in(stage: Memo[Any], name: str) -> set[str]:
