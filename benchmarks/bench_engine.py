@@ -17,6 +17,8 @@ Then, side by side in one run, Hugo first and ours second in every pair (A B A B
   benchmarks/warm_edits.py; Hugo: `hugo server`'s own "Total in N ms" per rebuild);
 - preview save-to-served: `hugo server` and `build.py serve` running, a title changed in a
   file, the time until the page served over HTTP shows it (polled every 2 ms).
+- preview start: from launching `hugo server` and `build.py serve` (one after the other)
+  until each serves its home page (one run).
 
 No output folder is deleted until the whole run is over, and the disk is synced before each
 timed build: this machine's ext4 has no journal, and then the inode allocator steps over every
@@ -167,6 +169,7 @@ def free_port() -> int:
 class hugo_server:  # noqa: N801 - used as a context manager
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
+        self.started = 0.0  # seconds from launch until the home page answered
 
     def __enter__(self) -> tuple[subprocess.Popen[bytes], int, Path]:
         port = free_port()
@@ -176,7 +179,7 @@ class hugo_server:  # noqa: N801 - used as a context manager
         self.process = subprocess.Popen(
             argv, env=self.setup.hugo_env(), stdout=self.log.open("wb"), stderr=subprocess.STDOUT
         )
-        wait_for(f"http://127.0.0.1:{port}/", "", 300)
+        self.started = wait_for(f"http://127.0.0.1:{port}/", "", 300)
         return self.process, port, self.log
 
     def __exit__(self, *_: object) -> None:
@@ -187,6 +190,7 @@ class hugo_server:  # noqa: N801 - used as a context manager
 class our_server:  # noqa: N801
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
+        self.started = 0.0  # seconds from launch until the home page answered
 
     def __enter__(self) -> int:
         port = free_port()
@@ -198,7 +202,7 @@ class our_server:  # noqa: N801
             stdout=(self.setup.scratch / "serve.log").open("wb"),
             stderr=subprocess.STDOUT,
         )
-        wait_for(f"http://127.0.0.1:{port}/", "", 600)
+        self.started = wait_for(f"http://127.0.0.1:{port}/", "", 600)
         return port
 
     def __exit__(self, *_: object) -> None:
@@ -224,7 +228,10 @@ def measure_preview(setup: Setup, figures: Figures, edits: int) -> None:
     slug = setup.programmes[len(setup.programmes) // 3]
     ours_path = setup.content / "programmes" / f"{slug}.yaml"
     hugo_path = setup.neutral / "programmes" / f"{slug}.yaml"
-    with hugo_server(setup) as (_, hugo_port, _log), our_server(setup) as our_port:
+    hugo, ours = hugo_server(setup), our_server(setup)
+    with hugo as (_, hugo_port, _log), ours as our_port:
+        figures.seconds["preview start hugo"] = [hugo.started]
+        figures.seconds["preview start ours"] = [ours.started]
         for i in range(edits):
             for tool, path, url in (
                 ("hugo", hugo_path, f"http://127.0.0.1:{hugo_port}/programmes/{slug}/"),
@@ -299,6 +306,12 @@ def report(results: list[Figures], sessions: int, header: str) -> str:
                 "preview hugo",
                 "preview ours",
                 "polled over HTTP every 2 ms",
+            ),
+            (
+                "preview start → home page served",
+                "preview start hugo",
+                "preview start ours",
+                "`hugo server` / `build.py serve` launched, home page polled; one run",
             ),
         ]
         for name, h, o, note in rows:
