@@ -186,8 +186,10 @@ def build(
         # needs every page here; the preview's memo takes the child's pages back). Not
         # worth it when the last build's events can be reused.
         parallel = events >= PARALLEL_FROM_SESSIONS and not memo.events
-        share = (RENDER_SHARE_KEPT if memo.keep else RENDER_SHARE) if parallel else 0
-        share = 0 if search_index else share
+        if not parallel or search_index:
+            share = 0.0
+        else:
+            share = RENDER_SHARE_KEPT if memo.keep else RENDER_SHARE
         theirs = _evenly(programmes, share)
 
         def calendars_and_pages() -> _Handover:
@@ -281,8 +283,8 @@ CALENDARS, PAGES, TIMELINES = "kalendrifailid", "lehed", "ajajooned"  # named in
 RENDER_SHARE = 0.35
 # Less when the memo keeps what the child made (the preview's first build): it then also hands
 # back its pages and its memos' entries (92 MB at 1,000 programmes), which take this process
-# 0.1-0.2 s to take in. Measured there: 0.2-0.3 started the preview about 60 ms sooner than
-# 0.35, and 0.15 or 0 later.
+# about 0.1 s to take in. Measured there: 0.2-0.3 started the preview 0.1 s sooner than 0.35,
+# and 0.15 or 0 later.
 RENDER_SHARE_KEPT = 0.25
 
 
