@@ -194,28 +194,24 @@ def load_content(
         name = (kind, str(path), cwd)
         found: tuple[T | None, list[Diagnostic], list[Reference], Any, str | None] | None = None
         if dirty is not None and path not in dirty:
-            found = memo.reuse(name)
-        if found is not None:  # untouched since the last build
-            entity, problems, references, signature, blob = found
-            if signature is not None:
-                signatures[path] = signature
-            if blob is not None:
-                reader.blob_ids[path] = blob
-            reader.problems.items.extend(problems)
-            reader.references.extend(references)
-            return entity
-        try:
-            signature = signatures[path] = file_signature(path.stat())
-        except OSError:
-            signature = None
-        before = len(reader.problems.items), len(reader.references)
-        found = memo.get(name, (), signature, recorded)
-        entity, problems, references, _, blob = found
-        if (len(reader.problems.items), len(reader.references)) == before:  # reused
-            reader.problems.items.extend(problems)
-            reader.references.extend(references)
-            if blob is not None:
-                reader.blob_ids[path] = blob
+            found = memo.reuse(name)  # untouched since the last build
+        if found is None:
+            try:
+                signature = signatures[path] = file_signature(path.stat())
+            except OSError:
+                signature = None
+            before = len(reader.problems.items), len(reader.references)
+            found = memo.get(name, (), signature, recorded)
+            if (len(reader.problems.items), len(reader.references)) != before:
+                return found[0]  # read now: the reader has the rest already
+        # What the last build read, as it read it: into this build's account.
+        entity, problems, references, signature, blob = found
+        if signature is not None:
+            signatures[path] = signature
+        if blob is not None:
+            reader.blob_ids[path] = blob
+        reader.problems.items.extend(problems)
+        reader.references.extend(references)
         return entity
 
     site = root / "site.yaml"
