@@ -107,6 +107,7 @@ def month_name(month: int) -> str:
     return str(get_month_names("wide", "format", LOCALE)[month])
 
 
+@functools.cache  # each month of each programme's timeline: Babel looks the locale up each time
 def month_abbreviation(month: int) -> str:
     """`jaan`, `veebr`, `märts`: where space is short (the timeline picture)."""
     return str(get_month_names("abbreviated", "format", LOCALE)[month])
