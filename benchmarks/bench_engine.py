@@ -62,6 +62,8 @@ class Figures:
     size: int
     pages_ours: int = 0
     pages_hugo: int = 0
+    written_ours: tuple[int, int] = (0, 0)  # files, bytes: what a build writes
+    written_hugo: tuple[int, int] = (0, 0)
     samples: dict[str, list[Sample]] = field(default_factory=dict)
     seconds: dict[str, list[float]] = field(default_factory=dict)
 
@@ -74,6 +76,12 @@ def ours_argv(setup: Setup, output: Path, search: bool = False) -> list[str]:
     argv = [sys.executable, "build.py", "--content", str(setup.content)]
     argv += ["--output", str(output), "--now", NOW]
     return argv if search else [*argv, "--no-search"]
+
+
+def written(folder: Path) -> tuple[int, int]:
+    """The files and bytes of a built site: the two sites are not the same work."""
+    sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()]
+    return len(sizes), sum(sizes)
 
 
 def git_init(folder: Path) -> None:
@@ -128,6 +136,7 @@ def measure_cli(setup: Setup, figures: Figures, runs: int) -> None:
         if i == 0:
             figures.pages_hugo = sum(1 for _ in hugo_out.rglob("*.html"))
             figures.pages_ours = sum(1 for _ in ours_out.rglob("*.html"))
+            figures.written_hugo, figures.written_ours = written(hugo_out), written(ours_out)
     # once, outside the pairs: our cold build with the search index, as published
     figures.add(
         "cold ours with search",
@@ -332,6 +341,13 @@ def report(results: list[Figures], sessions: int, header: str) -> str:
             f"| {f.size} × {sessions} | peak memory, cold build | {hugo_rss:.0f} MiB | "
             f"{ours_rss:.0f} MiB | {ours_rss / hugo_rss:.2f} | wait4 ru_maxrss |"
         )
+        (files_h, bytes_h), (files_o, bytes_o) = f.written_hugo, f.written_ours
+        if files_h:
+            lines.append(
+                f"| {f.size} × {sessions} | output written | {files_h:,} files, "
+                f"{bytes_h / 1e6:.1f} MB | {files_o:,} files, {bytes_o / 1e6:.1f} MB | "
+                f"{bytes_o / bytes_h:.2f} | bytes; files {files_o / files_h:.2f}× |"
+            )
         if "cold ours with search" in s:
             lines.append(
                 f"| {f.size} × {sessions} | cold build with the search index | – | "
