@@ -730,8 +730,17 @@ def _by_topic(
 def _referenced_and_sources(
     content: Content, programme: Programme
 ) -> tuple[list[Topic | Person | Organisation], list[Path]]:
+    """What a programme's page is made from besides the programme (a memo's key), and the
+    files whose dates its "updated" line takes."""
     entities = referenced(content, programme)
-    return entities, [programme.source, *(entity.source for entity in entities)]
+    sources = [programme.source, *(entity.source for entity in entities)]
+    # Every page's JSON-LD describes the site's publisher too (structured_data.site_nodes),
+    # which a programme need not name: its page is made again when that organisation
+    # changes, but the programme is not "updated" by it.
+    publisher = content.config.publisher
+    if publisher:
+        entities = [*entities, content.organisations[publisher]]
+    return entities, sources
 
 
 def referenced(content: Content, programme: Programme) -> list[Topic | Person | Organisation]:

@@ -281,6 +281,27 @@ def test_the_pages_rendered_on_the_other_core_are_kept_for_the_next_build(
     assert programme_pages == ["programmid/koopia-03/index.html"]
 
 
+def test_the_preview_makes_programme_pages_again_when_the_sites_publisher_changes(
+    tmp_path: Path,
+) -> None:
+    """Every page's JSON-LD describes the site's publisher (site.yaml), which a programme need
+    not name: its page must follow an edit to that organisation's file (it kept the old name
+    until 2026-11-26)."""
+    content = tmp_path / "content"
+    shutil.copytree(RICH, content)
+    (content / "organisations" / "valjaandja.yaml").write_text("name: Väljaandja Üks\n", "utf-8")
+    edit(content / "site.yaml", "publisher: kogukondade-keskus", "publisher: valjaandja")
+    memo, kept = BuildMemo(), tmp_path / "kept"
+    pipeline.build(content, kept, now=NOW, memo=memo, search_index=False)
+    edit(content / "organisations" / "valjaandja.yaml", "Üks", "Kaks")
+    pipeline.build(content, kept, now=NOW, memo=memo, search_index=False)
+    clean = tmp_path / "clean"
+    pipeline.build(content, clean, now=NOW, search_index=False)
+    assert manifest(kept) == manifest(clean)
+    page = (kept / "programmid" / "rannakulade-labor-2027" / "index.html").read_text("utf-8")
+    assert "Väljaandja Kaks" in page
+
+
 def slugs_in(stage: Memo[Any], name: str) -> set[str]:
     """The programmes of a pass over all of them (Memo.each): its first column."""
     last = stage.last(name)
