@@ -52,7 +52,15 @@ from pathlib import Path
 
 from bench_build import NOW
 from bench_peer import HUGO_SITE, Setup, hugo_binary, prepare, validate
-from measure import ROOT, Sample, compile_package, machine, run_checked
+from measure import (
+    BUSY_DISK_US,
+    ROOT,
+    Sample,
+    compile_package,
+    machine,
+    run_checked,
+    settled_disk,
+)
 
 EDIT_MARK = "Mõõdetud muudatus"
 
@@ -63,6 +71,7 @@ class Figures:
     pages_ours: int = 0
     pages_hugo: int = 0
     written_ours: tuple[int, int] = (0, 0)  # files, bytes: what a build writes
+    disk_us: float = 0.0  # creating a file, just before the pairs (measure.settled_disk)
     written_hugo: tuple[int, int] = (0, 0)
     samples: dict[str, list[Sample]] = field(default_factory=dict)
     seconds: dict[str, list[float]] = field(default_factory=dict)
@@ -112,6 +121,7 @@ def edit_one(setup: Setup, round_: int) -> None:
 
 def measure_cli(setup: Setup, figures: Figures, runs: int) -> None:
     scratch = setup.scratch
+    figures.disk_us = settled_disk(scratch)
     for i in range(runs):
         hugo_out, ours_out = scratch / f"hugo-{i}", scratch / f"ours-{i}"
         env = setup.hugo_env()
@@ -348,6 +358,10 @@ def report(results: list[Figures], sessions: int, header: str) -> str:
                 f"{bytes_h / 1e6:.1f} MB | {files_o:,} files, {bytes_o / 1e6:.1f} MB | "
                 f"{bytes_o / bytes_h:.2f} | bytes; files {files_o / files_h:.2f}× |"
             )
+        lines.append(
+            f"| {f.size} × {sessions} | creating a file, before the pairs | – | "
+            f"{f.disk_us:.0f} µs | – | waited for ≤ {BUSY_DISK_US:.0f} µs (measure.settled_disk) |"
+        )
         if "cold ours with search" in s:
             lines.append(
                 f"| {f.size} × {sessions} | cold build with the search index | – | "

@@ -42,6 +42,37 @@ def compile_package() -> None:
     compileall.compile_dir(ROOT / "koosloome_site", quiet=1)
 
 
+# Creating an empty file, microseconds, above which the disk is taken to be still busy with
+# files deleted minutes ago (ext4 without a journal steps over each of them, 200-650 us a
+# file in the minutes after a benchmark deleted its outputs: see
+# benchmarks/README.md). Settled, this machine's ext4 takes 17-35 us, tmpfs 5-10.
+BUSY_DISK_US = 40.0
+
+
+def settled_disk(folder: Path, patience: float = 600.0, files: int = 500) -> float:
+    """Wait until creating files in `folder` is as quick as it gets on this disk; returns
+    the microseconds per file of the last probe. Each probe makes `files` empty files in a
+    new subfolder, left for the caller's cleanup (deleting them would be what it waits out).
+    Gives up, saying so, after `patience` seconds."""
+    waited, attempt = 0.0, 0
+    while True:
+        attempt += 1
+        probe = folder / f"disk-probe-{attempt}"
+        probe.mkdir(parents=True)
+        start = time.perf_counter()
+        for i in range(files):
+            os.close(os.open(probe / str(i), os.O_WRONLY | os.O_CREAT, 0o644))
+        per_file = (time.perf_counter() - start) / files * 1e6
+        if per_file <= BUSY_DISK_US:
+            return per_file
+        if waited >= patience:
+            print(f"  disk still busy after {waited:.0f} s ({per_file:.0f} us a file)", flush=True)
+            return per_file
+        print(f"  disk busy: {per_file:.0f} us a file; waiting 30 s", flush=True)
+        time.sleep(30)
+        waited += 30
+
+
 class CommandError(RuntimeError):
     """A measured command exited non-zero; the message quotes its output."""
 
