@@ -19,10 +19,17 @@ from __future__ import annotations
 import mmap
 import os
 import pickle
+import struct
 import tempfile
 import threading
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from typing import IO, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no fork either, so nothing to lock against
+    fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -62,6 +69,56 @@ def start(work: Callable[[], T], worth_it: bool) -> Callable[[], T]:
         return value  # type: ignore[no-any-return]
 
     return result
+
+
+class Shares:
+    """The numbers 0 to count - 1 (programmes, say), taken by this process from the front and
+    by a forked child from the back as each gets to them, none twice: work shared out this
+    way ends on both cores at about the same time, whatever each had to do first. The two
+    counts taken so far lie in memory both processes share (an mmap of an in-memory file), and are
+    changed under a lock on that file (a POSIX record lock: held by a process, unlike flock's,
+    which a forked child would share). Without a child, the front takes what is left."""
+
+    def __init__(self, count: int, most_from_back: int | None = None) -> None:
+        self.count = count
+        self._most_from_back = count if most_from_back is None else most_from_back
+        try:
+            self._fd = os.memfd_create("koosloome-shares")
+        except (AttributeError, OSError):  # not Linux
+            self._fd, path = tempfile.mkstemp()
+            os.unlink(path)  # noqa: PTH108 - a path from mkstemp, as a string
+        weakref.finalize(self, os.close, self._fd)  # the mmap below closes itself
+        os.ftruncate(self._fd, _TAKEN.size)
+        self._taken = mmap.mmap(self._fd, _TAKEN.size)
+
+    def front(self) -> Iterator[int]:
+        while (i := self._take(from_back=False)) is not None:
+            yield i
+
+    def back(self) -> Iterator[int]:
+        while (i := self._take(from_back=True)) is not None:
+            yield i
+
+    def _take(self, from_back: bool) -> int | None:
+        if fcntl is not None:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+        try:
+            front: int
+            back: int
+            front, back = _TAKEN.unpack_from(self._taken)
+            if front + back >= self.count or (from_back and back >= self._most_from_back):
+                return None
+            if from_back:
+                _TAKEN.pack_into(self._taken, 0, front, back + 1)
+                return self.count - 1 - back
+            _TAKEN.pack_into(self._taken, 0, front + 1, back)
+            return front
+        finally:
+            if fcntl is not None:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
+
+
+_TAKEN = struct.Struct("=qq")  # taken from the front, from the back
 
 
 def _scratch_file() -> IO[bytes]:

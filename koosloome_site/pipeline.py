@@ -12,10 +12,11 @@ import datetime as dt
 import functools
 import gc
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -181,16 +182,16 @@ def build(
         )
 
         # On a big site the other core makes and writes the calendar files (the costliest
-        # output) and the timelines, then renders a share of the programme pages, while
-        # this one plans the pages and renders the rest (not for the search index, which
-        # needs every page here; the preview's memo takes the child's pages back). Not
-        # worth it when the last build's events can be reused.
+        # output) and the timelines, while this one plans the pages and renders the site's
+        # own; then each renders programme pages, this one from the first programme on, the
+        # other from the last back, until they meet (not for the search index, which needs
+        # every page here; the preview's memo takes the child's pages back). Not worth it
+        # when the last build's events can be reused.
         parallel = events >= PARALLEL_FROM_SESSIONS and not memo.events
-        if not parallel or search_index:
-            share = 0.0
-        else:
-            share = RENDER_SHARE_KEPT if memo.keep else RENDER_SHARE
-        theirs = _evenly(programmes, share)
+        shares = None
+        if parallel and not search_index:
+            most = int(len(programmes) * SHARE_KEPT) if memo.keep else None
+            shares = background.Shares(len(programmes), most)
 
         def calendars_and_pages() -> _Handover:
             found = revisions.session_revisions(
@@ -198,7 +199,8 @@ def build(
             )
             feeds.feeds(content, found, memo.events, partial(out.add, group=CALENDARS))
             _timelines(programmes, memo, out)
-            mine = [pages.programme_page(content, p, now, changed) for p in theirs]
+            theirs = () if shares is None else shares.back()
+            mine = (pages.programme_page(content, programmes[i], now, changed) for i in theirs)
             names: list[str] = []
             rendered: dict[str, bytes] = {}  # for the memo, which keeps them (the preview's)
             for page in render.render(mine, env, memo.rendered, templates_key):
@@ -241,8 +243,12 @@ def build(
         add("robots", {urls.ROBOTS: sitemap.robots(config.base_url)})
         lap("plan")
 
-        elsewhere = {urls.programme(programme.slug) for programme in theirs}
-        ours = [page for page in planned if page.path not in elsewhere]
+        ours: Iterable[pages.Page] = planned
+        if shares is not None:  # the site's own pages first, then programmes while any are left
+            by_path = {page.path: page for page in planned}
+            programme_pages = [by_path.pop(urls.programme(p.slug)) for p in programmes]
+            taken = (programme_pages[i] for i in shares.front())
+            ours = chain(by_path.values(), taken)
         # Each page goes to Pagefind as it is rendered: it indexes on the other core meanwhile.
         with _indexer(config, search_index) as indexer:
             for page in render.render(ours, env, memo.rendered, templates_key):
@@ -275,22 +281,12 @@ def build(
 
 
 CALENDARS, PAGES, TIMELINES = "kalendrifailid", "lehed", "ajajooned"  # named in errors
-# The child renders this share of the programme pages besides the calendars and timelines.
-# Measured at 1,000 programmes (cold builds, 2026-11-26): with 1/3 this process finished
-# 40 ms after the child, with 0.36 both within 20 ms; 1/4 and 1/2 were 0.1-0.2 s slower. A
-# command-line edit, whose loading is quick and whose parent also saves the memo, likes a
-# third too.
-RENDER_SHARE = 0.35
-# Less when the memo keeps what the child made (the preview's first build): it then also hands
-# back its pages and its memos' entries (92 MB at 1,000 programmes), which take this process
-# about 0.1 s to take in. Measured there: 0.2-0.3 started the preview 0.1 s sooner than 0.35,
-# and 0.15 or 0 later.
-RENDER_SHARE_KEPT = 0.25
-
-
-def _evenly(programmes: tuple[Programme, ...], share: float) -> tuple[Programme, ...]:
-    """`share` of `programmes`, spread evenly (every third for a third); none for 0."""
-    return tuple(p for i, p in enumerate(programmes) if int((i + 1) * share) != int(i * share))
+# At most this share of the programme pages for the child when the memo keeps what it made
+# (the preview's first build): it then also hands back its pages and its memos' entries
+# (92 MB at 1,000 programmes), which take this process about 0.1 s to take in. Measured
+# there with fixed shares: 0.2-0.3 started the preview 0.1 s sooner than 0.35, and 0.15 or 0
+# later.
+SHARE_KEPT = 0.25
 
 
 def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Writer) -> None:

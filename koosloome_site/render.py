@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def _bare_environment(templates: Path) -> jinja2.Environment:
 
 
 def render(
-    pages: list[Page],
+    pages: Iterable[Page],
     env: jinja2.Environment,
     memo: Memo[dict[str, bytes]] | None = None,
     templates_key: object = None,

@@ -53,6 +53,38 @@ def build_with_threshold(output: Path, threshold: int) -> None:
     )
 
 
+def test_shares_go_to_both_processes_none_twice_and_none_left() -> None:
+    """Two processes taking the numbers as they get to them, each slowed down now and then:
+    between them every number once, and the child's from the back."""
+    code = (
+        "import time; from koosloome_site import background\n"
+        "shares = background.Shares(2000)\n"
+        "def theirs():\n"
+        "    taken = []\n"
+        "    for i in shares.back():\n"
+        "        taken.append(i)\n"
+        "        if i % 97 == 0: time.sleep(0.001)\n"
+        "    return taken\n"
+        "result = background.start(theirs, worth_it=True)\n"
+        "ours = []\n"
+        "for i in shares.front():\n"
+        "    ours.append(i)\n"
+        "    if i % 89 == 0: time.sleep(0.001)\n"
+        "theirs = result()\n"
+        "assert sorted(ours + theirs) == list(range(2000)), 'each once'\n"
+        "assert ours == list(range(len(ours))), 'ours from the front'\n"
+        "assert theirs == list(range(1999, 1999 - len(theirs), -1)), 'theirs from the back'\n"
+        "print(bool(ours), bool(theirs))"
+    )
+    assert python(code) == "True True"
+    capped = (
+        "from koosloome_site import background\n"
+        "shares = background.Shares(10, most_from_back=3)\n"
+        "print(list(shares.back()), list(shares.front()))"
+    )
+    assert python(capped) == "[9, 8, 7] [0, 1, 2, 3, 4, 5, 6]"
+
+
 def test_parallel_and_serial_builds_are_byte_identical(tmp_path: Path) -> None:
     build_with_threshold(tmp_path / "parallel", 0)
     build_with_threshold(tmp_path / "serial", 10**9)
