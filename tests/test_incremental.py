@@ -295,55 +295,40 @@ def replace_in(name: str, old: str, new: str) -> Step:
 
 
 # One edit to each kind of thing a page can show, in the preview's memo (drafts shown).
-EDITS: dict[str, tuple[Step | None, Step, dt.datetime]] = {
-    "site title": (None, replace_in("site.yaml", "Kogukondade Koosloome Keskus", "KKK"), NOW),
-    "site address": (None, replace_in("site.yaml", "//naidis.", "//naidis2."), NOW),
-    "publisher switched": (
-        None,
-        replace_in("site.yaml", "publisher: kogukondade-keskus", "publisher: zurii-ja-garaaz"),
-        NOW,
+EDITS: dict[str, Step] = {
+    "site title": replace_in("site.yaml", "Kogukondade Koosloome Keskus", "KKK"),
+    "site address": replace_in("site.yaml", "//naidis.", "//naidis2."),
+    "publisher switched": replace_in(
+        "site.yaml", "publisher: kogukondade-keskus", "publisher: zurii-ja-garaaz"
     ),
     # Every page's JSON-LD describes the publisher; a programme's page kept the old name
     # until 2026-11-26.
-    "publisher no programme names, renamed": (
-        own_publisher,
-        replace_in("organisations/valjaandja.yaml", "Üks", "Kaks"),
-        NOW,
+    "publisher no programme names, renamed": replace_in(
+        "organisations/valjaandja.yaml", "Üks", "Kaks"
     ),
-    "partner's address": (
-        None,
-        replace_in("organisations/zurii-ja-garaaz.yaml", "/zurii", "/zurii2"),
-        NOW,
+    "partner's address": replace_in("organisations/zurii-ja-garaaz.yaml", "/zurii", "/zurii2"),
+    "team member's name": replace_in("people/jaan-sepp.yaml", "Šepp", "Sepp"),
+    "topic's title": replace_in("topics/digitaalne-osalus.yaml", "digitaalne osalus", "digiosalus"),
+    "topic made a draft": replace_in(
+        "topics/digitaalne-osalus.yaml", "title:", "draft: true\ntitle:"
     ),
-    "team member's name": (None, replace_in("people/jaan-sepp.yaml", "Šepp", "Sepp"), NOW),
-    "topic's title": (
-        None,
-        replace_in("topics/digitaalne-osalus.yaml", "title: digitaalne", "title: digitaalsem"),
-        NOW,
+    "programme made a draft": replace_in(RANNAKULAD, "title:", "draft: true\ntitle:"),
+    "programme published later": replace_in(
+        RANNAKULAD, "title:", 'publish_date: "2027-02-01"\ntitle:'
     ),
-    "topic made a draft": (
-        None,
-        replace_in("topics/digitaalne-osalus.yaml", "title:", "draft: true\ntitle:"),
-        NOW,
+    "topics reordered": replace_in(
+        RANNAKULAD,
+        "  - saarte-ja-rannakulad\n  - kogukonna-kaasamine\n",
+        "  - kogukonna-kaasamine\n  - saarte-ja-rannakulad\n",
     ),
-    "programme made a draft": (None, replace_in(RANNAKULAD, "title:", "draft: true\ntitle:"), NOW),
-    "programme published later": (
-        None,
-        replace_in(RANNAKULAD, "title:", 'publish_date: "2027-02-01"\ntitle:'),
-        NOW,
-    ),
-    "topics reordered": (
-        None,
-        replace_in(
-            RANNAKULAD,
-            "  - saarte-ja-rannakulad\n  - kogukonna-kaasamine\n",
-            "  - kogukonna-kaasamine\n  - saarte-ja-rannakulad\n",
-        ),
-        NOW,
-    ),
-    "group renamed": (None, replace_in(RANNAKULAD, "Päevane grupp", "Hommikune grupp"), NOW),
-    "the next day": (None, nothing, dt.datetime.fromisoformat("2027-01-15T09:00:00+02:00")),
-    "a month later": (None, nothing, dt.datetime.fromisoformat("2027-02-20T09:00:00+02:00")),
+    "group renamed": replace_in(RANNAKULAD, "Päevane grupp", "Hommikune grupp"),
+    "the next day": nothing,
+    "a month later": nothing,
+}
+BEFORE_EDIT = {"publisher no programme names, renamed": own_publisher}
+BUILT_AT = {
+    "the next day": dt.datetime.fromisoformat("2027-01-15T09:00:00+02:00"),
+    "a month later": dt.datetime.fromisoformat("2027-02-20T09:00:00+02:00"),
 }
 
 
@@ -353,11 +338,11 @@ def test_the_preview_after_any_kind_of_edit_builds_what_a_clean_build_does(
 ) -> None:
     """Whatever file an editor changes (or however time passes), the preview's next build
     equals a clean one: no page keeps what its memo key left out."""
-    before, step, now = EDITS[name]
+    step, now = EDITS[name], BUILT_AT.get(name, NOW)
     content, templates = tmp_path / "content", ROOT / "templates"
     shutil.copytree(RICH, content)
-    if before is not None:
-        before(content, templates)
+    if name in BEFORE_EDIT:
+        BEFORE_EDIT[name](content, templates)
     memo, kept = BuildMemo(), tmp_path / "kept"
     pipeline.build(content, kept, now=NOW, memo=memo, search_index=False, drafts=True)
     step(content, templates)
