@@ -75,20 +75,18 @@ class Shares:
     """The numbers 0 to count - 1 (programmes, say), taken by this process from the front and
     by a forked child from the back as each gets to them, none twice: work shared out this
     way ends on both cores at about the same time, whatever each had to do first. The two
-    counts taken so far lie in memory both processes share (an mmap of an in-memory file), and are
-    changed under a lock on that file (a POSIX record lock: held by a process, unlike flock's,
-    which a forked child would share). Without a child, the front takes what is left."""
+    counts taken so far lie in memory both processes share (an mmap of a scratch file), and
+    are changed under a lock on that file (a POSIX record lock: held by a process, unlike
+    flock's, which a forked child would share). Without a child, the front takes what is
+    left."""
 
     def __init__(self, count: int, most_from_back: int | None = None) -> None:
         self.count = count
         self._most_from_back = count if most_from_back is None else most_from_back
-        try:
-            self._fd = os.memfd_create("koosloome-shares")
-        except (AttributeError, OSError):  # not Linux
-            self._fd, path = tempfile.mkstemp()
-            os.unlink(path)  # noqa: PTH108 - a path from mkstemp, as a string
-        weakref.finalize(self, os.close, self._fd)  # the mmap below closes itself
-        os.ftruncate(self._fd, _TAKEN.size)
+        file = _scratch_file()
+        weakref.finalize(self, file.close)  # when both are done with it; the mmap closes itself
+        file.truncate(_TAKEN.size)
+        self._fd = file.fileno()
         self._taken = mmap.mmap(self._fd, _TAKEN.size)
 
     def front(self) -> Iterator[int]:
