@@ -60,6 +60,11 @@ class DateFormatError(ValueError):
     """Raised with an Estonian message explaining what is wrong with a date or time."""
 
 
+# Dates and times are parsed once per distinct text (a big site writes the same few hundred
+# tens of thousands of times): loading 1,000 programmes went from 1.49 to 1.38 s, and the
+# loading child's answer, in which every shared value is pickled once, from 150 to 100 ms.
+# What they return cannot change, so every session may share it.
+@functools.lru_cache(maxsize=4096)
 def parse_partial_date(text: str) -> PartialDate:
     """`2023-03-23` or `2023-03`; anything else, or a day that does not exist, is an error."""
     if m := _DAY.fullmatch(text):
@@ -91,6 +96,7 @@ def _check_month(year: int, month: int) -> None:
         raise DateFormatError(msg("aasta {year} ei ole usutav", year=year))
 
 
+@functools.lru_cache(maxsize=4096)  # as parse_partial_date
 def parse_time(text: str) -> dt.time:
     """`15.00` (Estonian style) or `15:00`."""
     m = _TIME.fullmatch(text)
