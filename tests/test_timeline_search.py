@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +11,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from koosloome_site import timeline
+from koosloome_site import search, timeline
 from koosloome_site.dates import PartialDate
+from koosloome_site.errors import BuildError
 from koosloome_site.validate import load_content
 from tests.conftest import CONTENT, ROOT, build_py, build_real_site, text
 
@@ -149,6 +151,25 @@ def test_search_page_allows_only_webassembly_more(
     assert "style-src 'self';" in str(csp["content"])
     home = page_2023("").select_one('meta[http-equiv="Content-Security-Policy"]')
     assert home is not None and "wasm" not in str(home["content"])
+
+
+def test_pagefind_binary_found_as_pagefinds_client_finds_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pagefind.service import get_executable
+
+    assert search.pagefind_executable() == str(get_executable())
+    own = tmp_path / "pagefind"
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(own))
+    assert search.pagefind_executable() == str(get_executable()) == str(own)
+
+
+def test_missing_pagefind_binary_is_a_build_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH", raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(BuildError, match="Pagefindi programmi ei leitud"):
+        search.Indexer(load_content(CONTENT).config)
 
 
 def test_no_search_option(tmp_path: Path) -> None:
