@@ -9,7 +9,9 @@ converted into our content format (corpus.py) and put in a git repository (our f
 their revisions from git), and each tool's build is checked once (bench_peer.validate).
 Then, side by side in one run, Hugo first and ours second in every pair (A B A B):
 
-- cold: a clean build into a new folder (ours: no state folder, so no cache either);
+- cold: a clean build into a new folder (ours: no state folder, so no cached content; the
+  compiled templates in the user's cache folder are used, as the package's compiled modules
+  are: see templatecache.py);
 - no-op: the same build again into that folder (Hugo has no no-op: it builds again);
 - one-file edit: a session title changed in one programme file, then the same command
   (Hugo builds everything again; ours reuses its state folder: spare tree, cached content);

@@ -71,7 +71,7 @@ def _bare_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=TEMPLATE_CACHE,  # compiled once per process (preview rebuilds)
+        bytecode_cache=TEMPLATE_CACHE,  # compiled once, kept for later builds (templatecache.py)
         # One environment per build: a template is read once, not stat'ed again for each of
         # a thousand pages (and a build never mixes two versions of one template).
         auto_reload=False,
