@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -49,6 +50,15 @@ def git(repo: Path, *args: str, when: str) -> None:
         "GIT_COMMITTER_EMAIL": "t@example.ee",
     }
     subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+
+
+def manifest(folder: Path) -> dict[str, str]:
+    """Every file of a built site by its path, as its SHA-256: equal manifests, equal sites."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def build_py(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

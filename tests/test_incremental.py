@@ -23,7 +23,6 @@ renamed sources must be gone from the incremental outputs, which the manifests s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 import threading
 import time
@@ -45,20 +44,12 @@ from watchdog.observers import Observer
 from koosloome_site import pipeline, render, serve, validate, write
 from koosloome_site.memo import BuildMemo, Memo
 from koosloome_site.model import Programme
-from tests.conftest import ROOT, build_py, git
+from tests.conftest import ROOT, build_py, git, manifest
 
 RICH = ROOT / "tests" / "rich_site" / "content"
 NOW = dt.datetime.fromisoformat("2027-01-14T18:00:00+02:00")  # an info day, 17.00-18.30
 COPIES = 30  # of one programme: 30 x 13 sessions, over pipeline.PARALLEL_FROM_SESSIONS
 WHEN = "2026-11-01T10:00:00+02:00"
-
-
-def manifest(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def make_content(root: Path) -> Path:

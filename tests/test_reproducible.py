@@ -11,7 +11,6 @@ to it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CONTENT, ROOT, git, read_page, text
+from tests.conftest import CONTENT, ROOT, git, manifest, read_page, text
 
 NOW = "2023-03-01T12:00:00+02:00"
 EPOCH = 1_700_000_000  # 2023-11-14 22:13:20 UTC, already 15 November in Tallinn
@@ -67,14 +66,6 @@ def run_build(
     command += ["--output", shown(output), *(["--now", now] if now else [])]
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-
-
-def manifest(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def copy_in_order(source: Path, target: Path, reverse: bool) -> None:

@@ -3,7 +3,6 @@ them, an edited template used at once, and no build stopped by a cache it cannot
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import sys
@@ -13,17 +12,9 @@ import jinja2
 import pytest
 
 from koosloome_site.templatecache import TemplateCache
-from tests.conftest import CONTENT, ROOT, build_py
+from tests.conftest import CONTENT, ROOT, build_py, manifest
 
 NOW = "2023-03-01T12:00:00+02:00"
-
-
-def manifest(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def build(output: Path, *more: str) -> Path:
