@@ -61,8 +61,9 @@ class DateFormatError(ValueError):
 
 
 # Dates and times are parsed once per distinct text (a big site writes the same few hundred
-# tens of thousands of times): loading 1,000 programmes went from 1.49 to 1.38 s, and the
-# loading child's answer, in which every shared value is pickled once, from 150 to 100 ms.
+# tens of thousands of times): loading 1,000 programmes in one process went from 1.74 to
+# 1.55 s, and the loading child's answer, in which every shared value is pickled once, from
+# 165 to 120 ms to pickle and unpickle.
 # What they return cannot change, so every session may share it.
 @functools.lru_cache(maxsize=4096)
 def parse_partial_date(text: str) -> PartialDate:

@@ -63,11 +63,12 @@ class TemplateCache(jinja2.BytecodeCache):
         code = self.code.get(bucket.key)
         if code is None and self.folder is not None:
             try:
-                code = (self.folder / bucket.key).read_bytes()
+                code = self.code[bucket.key] = (self.folder / bucket.key).read_bytes()
             except OSError:  # not cached yet, or no cache folder
                 return
         if code is not None:
-            bucket.bytecode_from_string(code)  # Jinja ignores it if the source changed
+            bucket.bytecode_from_string(code)  # Jinja ignores it if the source changed (and
+            # dump_bytecode replaces it)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         code = self.code[bucket.key] = bucket.bytecode_to_string()
