@@ -35,12 +35,31 @@ MARKER = b"data-pagefind-body"
 # Cut before indexing what Pagefind would skip anyway: structured data and the elements our
 # templates mark data-pagefind-ignore (never nested in one another: "add to calendar" blocks,
 # the subscribe box, the timeline). A programme page of 53 KB becomes about 14 KB, and the
-# indexing time shrinks with it. A non-greedy match can only cut less than the element.
-SKIPPED = re.compile(
-    rb'<script type="application/ld\+json">.*?</script>'
-    rb"|<(details|section|figure)\b[^>]*\bdata-pagefind-ignore\b[^>]*>.*?</\1>",
-    re.DOTALL,
+# indexing time shrinks with it. Where such an element starts; it ends at its end tag.
+_SKIPPED_START = re.compile(
+    rb'<(?:script type="application/ld\+json"'
+    rb"|(details|section|figure)\b[^>]*\bdata-pagefind-ignore\b[^>]*)>"
 )
+
+
+def without_skipped(html: bytes) -> bytes:
+    """`html` without the elements Pagefind would skip. Each is found by its start tag and
+    cut at its end tag, found with `bytes.find`: one regular expression matching the whole
+    element took eight times as long (0.7 s at 1,000 programmes, on the core that renders)."""
+    parts, kept_from = [], 0
+    for start in _SKIPPED_START.finditer(html):
+        if start.start() < kept_from:  # within an element already cut
+            continue
+        end_tag = b"</" + (start.group(1) or b"script") + b">"
+        end = html.find(end_tag, start.end())
+        if end < 0:  # not closed: Pagefind reads it as it is
+            break
+        parts.append(html[kept_from : start.start()])
+        kept_from = end + len(end_tag)
+    parts.append(html[kept_from:])
+    return b"".join(parts)
+
+
 # What the browser needs: the loader, its worker and the index. Pagefind's ready-made UI
 # bundles are left out; templates/assets/search.js draws the results in our own markup.
 UI_BUNDLES = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagefind-highlight")
@@ -142,6 +161,7 @@ class Indexer:
         self._service = _Service()
         new_index = {"type": "NewIndex", "config": {"force_language": config.language}}
         self._index_id = self._service.answer(self._service.send(new_index))["index_id"]
+        self._files_asked: int | None = None  # the message id of GetFiles, once sent
 
     def __enter__(self) -> Indexer:
         return self
@@ -158,13 +178,20 @@ class Indexer:
                 "index_id": self._index_id,
                 "url": self._base_path + name.removesuffix("index.html"),
                 "file_path": None,
-                "file_contents": SKIPPED.sub(b"", html).decode("utf-8"),
+                "file_contents": without_skipped(html).decode("utf-8"),
             }
         )
 
+    def finish(self) -> None:
+        """Every page is in: Pagefind makes the index now, while the build goes on."""
+        if self._files_asked is None:
+            get_files = {"type": "GetFiles", "index_id": self._index_id}
+            self._files_asked = self._service.send(get_files)
+
     def files(self) -> dict[str, bytes]:
-        get_files = {"type": "GetFiles", "index_id": self._index_id}
-        files = self._service.answer(self._service.send(get_files))["files"]
+        self.finish()
+        assert self._files_asked is not None
+        files = self._service.answer(self._files_asked)["files"]
         return {
             urls.SEARCH_INDEX + file["path"]: base64.b64decode(file["content"])
             for file in files

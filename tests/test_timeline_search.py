@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -140,6 +141,31 @@ def test_search_index_is_built(site_2023: Path) -> None:
     assert {p.parent.parent.name for p in pages} == {"programmid", "teemad"}
     assert len(list((index / "fragment").glob("*.pf_fragment"))) == len(pages)
     assert not list(index.glob("pagefind-ui*"))  # our own search.js draws the results
+
+
+# What search.without_skipped cuts, as one (slower) regular expression matching whole elements.
+WHOLE_SKIPPED = re.compile(
+    rb'<script type="application/ld\+json">.*?</script>'
+    rb"|<(details|section|figure)\b[^>]*\bdata-pagefind-ignore\b[^>]*>.*?</\1>",
+    re.DOTALL,
+)
+
+
+def test_what_pagefind_skips_is_cut_before_indexing(site_2023: Path) -> None:
+    pages = [p.read_bytes() for p in site_2023.rglob("*.html")]
+    cut = [search.without_skipped(page) for page in pages]
+    assert cut == [WHOLE_SKIPPED.sub(b"", page) for page in pages]
+    programme = next(c for p, c in zip(pages, cut, strict=True) if b'class="add-event"' in p)
+    assert b"data-pagefind-ignore" not in programme and b"ld+json" not in programme
+    assert b"data-pagefind-body" in programme
+    # An unmarked element of the same kind stays; an unclosed one is left to Pagefind.
+    page = (
+        b'<details><p>a</p></details><section data-pagefind-ignore="all"><p>b</p></section>'
+        b'<p>c</p><figure class="x" data-pagefind-ignore><p>d'
+    )
+    assert search.without_skipped(page) == (
+        b'<details><p>a</p></details><p>c</p><figure class="x" data-pagefind-ignore><p>d'
+    )
 
 
 def test_search_page_allows_only_webassembly_more(
