@@ -26,7 +26,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, is_
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +37,7 @@ from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
 from .pages import in_calendar, session_description, session_summary, session_where
 from .revisions import Revision, Revisions
 
+Buffer = bytes | memoryview  # what b"".join takes
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
 REFRESH = "PT6H"  # how often subscribed calendars are asked to look again (a DURATION)
 LINE_OCTETS = 75  # RFC 5545 3.1, not counting the CRLF
@@ -122,12 +123,12 @@ def _programme_files(
         files[urls.session_event(programme.slug, session.id)] = _single(entry)
         entries.append(entry)
     files[urls.programme_feed(programme.slug)] = _feed(
-        programme.title, programme.summary, page, sorted(entries, key=_ORDER)
+        programme.title, programme.summary, page, map(_ICAL, sorted(entries, key=_ORDER))
     )
     return entries, files
 
 
-def _feed(name: str, description: str, url: str, ordered: list[_Entry]) -> bytes:
+def _feed(name: str, description: str, url: str, events: Iterable[Buffer]) -> bytes:
     """A subscription: named, refreshed regularly. It always carries the time zone, which also
     keeps a feed with no events valid (a calendar needs at least one component)."""
     # NAME is RFC 7986; X-WR-CALNAME and X-WR-CALDESC are what clients read today.
@@ -148,7 +149,7 @@ def _feed(name: str, description: str, url: str, ordered: list[_Entry]) -> bytes
             _HEAD,
             _content(lines),
             TALLINN_VTIMEZONE,
-            *map(_ICAL, ordered),
+            *events,
             _END,
         ]
     )
@@ -161,26 +162,64 @@ def _many(
     memo: Memo[Any], name: Hashable, lists: tuple[list[_Entry], ...], heading: tuple[str, str, str]
 ) -> bytes:
     """The feed of many programmes' events (`lists`, a programme's each); made again only
-    when one of them changed, from the order it had then."""
+    when one of them changed, from the order it had then, and with the bytes it had for
+    each month whose events are the same."""
 
-    def make() -> tuple[bytes, list[_Entry]]:
-        ordered = _ordered(lists, memo.last(name))
-        return _feed(*heading, ordered), ordered
+    def make() -> tuple[bytes, list[_Entry], _Months]:
+        last = memo.last(name)
+        ordered = _ordered(lists, last)
+        months = _by_month(ordered, last[1] if last is not None else None)
+        feed = _feed(*heading, (events for _, _, events in months))
+        at = len(feed) - len(_END) - sum(len(events) for _, _, events in months)
+        offsets: _Months = {}
+        for month, entries, events in months:
+            offsets[month] = (entries, at, at + len(events))
+            at += len(events)
+        return feed, ordered, offsets
 
     feed: bytes = memo.get(name, lists, heading, make)[0]
     return feed
 
 
+# A feed's events month by month, where they lie in it: {"2025-03-": (entries, start, end)}.
+_Months = dict[str, tuple[list[_Entry], int, int]]
+_MONTH = len("2025-03-")  # an entry's order begins with its month
+
+
+def _by_month(
+    ordered: list[_Entry], last: tuple[bytes, list[_Entry], _Months] | None
+) -> list[tuple[str, list[_Entry], Buffer]]:
+    """`ordered` month by month, each month's events serialised: the last feed's bytes of a
+    month whose entries are the very same, else joined again. The site's feed is megabytes
+    and an edit changes a few of its months: joining it whole took a tenth of the preview's
+    rebuild at 1,000 programmes."""
+    feed, _, before = last if last is not None else (b"", [], {})
+    kept = memoryview(feed)
+    months: list[tuple[str, list[_Entry], Buffer]] = []
+    start = 0
+    while start < len(ordered):
+        month = ordered[start].order[:_MONTH]
+        end = bisect_left(ordered, month + "\uffff", start, key=_ORDER)
+        entries = ordered[start:end]
+        old = before.get(month)
+        if old is not None and len(old[0]) == len(entries) and all(map(is_, old[0], entries)):
+            months.append((month, entries, kept[old[1] : old[2]]))
+        else:
+            months.append((month, entries, b"".join(map(_ICAL, entries))))
+        start = end
+    return months
+
+
 def _ordered(
     lists: tuple[list[_Entry], ...],
-    last: tuple[Sequence[Any], tuple[bytes, list[_Entry]]] | None,
+    last: tuple[Sequence[Any], tuple[bytes, list[_Entry], _Months]] | None,
 ) -> list[_Entry]:
     """The entries of `lists` in feed order. A big site's feed has ten thousand, and an edit
     changes a programme or two: the `last` feed's order is taken (with the lists it was made
     from), without the entries of the lists no longer given, with those of the new lists put
     in place."""
     if last is not None:
-        last_lists, (_, ordered) = last
+        last_lists, (_, ordered, _) = last
         now, before = {id(x) for x in lists}, {id(x) for x in last_lists}
         gone = [x for x in last_lists if id(x) not in now]
         came = [x for x in lists if id(x) not in before]
