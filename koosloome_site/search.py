@@ -52,8 +52,8 @@ def without_skipped(html: bytes) -> bytes:
             continue
         end_tag = b"</" + (start.group(1) or b"script") + b">"
         end = html.find(end_tag, start.end())
-        if end < 0:  # not closed: Pagefind reads it as it is
-            break
+        if end < 0:  # not closed: left to Pagefind
+            continue
         parts.append(html[kept_from : start.start()])
         kept_from = end + len(end_tag)
     parts.append(html[kept_from:])
