@@ -117,7 +117,7 @@ def build(
 
     write.check_output_folder(output_dir, [content_dir, templates_dir, Path.cwd()])
 
-    def meanwhile() -> None:  # needs no content: while the other core finishes loading
+    def meanwhile() -> None:  # needs no content: while the other core loads
         dates.load_locale_data()
         history.git_answers(content_dir, memo.git)
         if not memo.keep:  # (the preview keeps its templates compiled from build to build)

@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -142,18 +142,6 @@ class _Reader:
 
 
 PARALLEL_FROM_FILES = 200  # programme files; below this a second process costs more than it saves
-# The programme files are shared so that both processes finish together: a file read in the
-# child costs a tenth more (its entity is pickled to be sent back), and this process also does
-# `meanwhile`, about as long as reading a hundred files (60 ms). That gives this process 47.6%
-# of 1,000 files and 51.4% of 5,000; measured best there: 47% (the child's part 30-50 ms
-# sooner than with half) and 52% (the build 0.26 s sooner than with 47%).
-CHILD_FILE_COST = 1.1
-MEANWHILE_FILES = 100
-
-
-def _own_share(files: int) -> int:
-    """How many of the programme files this process reads when a child reads the rest."""
-    return max(0, round((files * CHILD_FILE_COST - MEANWHILE_FILES) / (1 + CHILD_FILE_COST)))
 
 
 def load_content(
@@ -168,7 +156,7 @@ def load_content(
     `touched` (with a `memo`): the only files that can have changed since the last build
     with it, as the preview's file watcher saw them; the others are not even asked for
     their size and times. None: any file can have changed. `meanwhile()`, work that needs no
-    content, is done while the other core finishes reading (or after reading, without one)."""
+    content, is done while the other core reads (before reading, without one)."""
     reader = _Reader()
     signatures: dict[Path, Signature] = {}
     cwd = str(Path.cwd())  # problems name files relative to it
@@ -220,7 +208,7 @@ def load_content(
     )
 
     def load_all(
-        folder: str, build: Callable[[_Reader, Fields, str, Path], T], paths: list[_File]
+        folder: str, build: Callable[[_Reader, Fields, str, Path], T], paths: Iterable[_File]
     ) -> dict[str, T]:
         entities: dict[str, T] = {}
         for stem, path in paths:
@@ -249,41 +237,59 @@ def load_content(
     organisations = same(
         "organisations", load_all("organisations", _organisation, files["organisations"])
     )
-    # A big site's programmes are read about half here (_own_share), the rest on the other
-    # core (a forked child, which hands back its entities, problems, references and memo
-    # entries: the second part of the files, so everything stays in file order).
+    # A big site's programme files are shared with the other core (a forked child), each
+    # process taking the next file as it gets to it: this one from the first on, the child
+    # from the last back, so both finish together however the files and `meanwhile` weigh
+    # (a fixed share left one idle for 0.1-0.3 s at 1,000 files). The child hands back its
+    # entities, problems, references and memo entries: the last files, in file order.
     paths = files["programmes"]
-    parallel = len(paths) >= PARALLEL_FROM_FILES and not memo
-    half = _own_share(len(paths)) if parallel else len(paths)
+    shares = (
+        background.Shares(len(paths)) if len(paths) >= PARALLEL_FROM_FILES and not memo else None
+    )
 
-    def second_half() -> tuple[dict[str, Programme], list[Diagnostic], list[Reference], Any]:
-        if half == len(paths):
-            return {}, [], [], ({}, [])
+    def from_the_back() -> tuple[
+        int, dict[str, Programme], list[Diagnostic], list[Reference], tuple[Any, list[Any]]
+    ]:
+        """What the child reads: from which file on, and what it made of them."""
+        first = len(paths)
+        if shares is None:
+            return first, {}, [], [], ({}, [])
+
+        def taken() -> Iterator[_File]:
+            nonlocal first
+            for first in shares.back():
+                yield paths[first]
+
         problems, references = len(reader.problems.items), len(reader.references)
         before = set(memo.made()) if memo is not None else set()  # this process's, not ours
-        loaded = load_all("programmes", _programme, paths[half:])
+        loaded = load_all("programmes", _programme, taken())
         made = {k: v for k, v in memo.made().items() if k not in before} if memo is not None else {}
-        # in order: no paths sent
-        read = [(signatures.get(path), reader.blob_ids.get(path)) for _, path in paths[half:]]
+        # in file order: no paths sent
+        read = [(signatures.get(path), reader.blob_ids.get(path)) for _, path in paths[first:]]
         return (
+            first,
             loaded,
             reader.problems.items[problems:],
             reader.references[references:],
             (made, read),
         )
 
-    in_background = background.start(second_half, worth_it=half < len(paths))
-    programmes = load_all("programmes", _programme, paths[:half])
-    if meanwhile is not None:  # the child is not done: it also has its half to send
+    in_background = background.start(from_the_back, worth_it=shares is not None)
+    if meanwhile is not None:  # while the child reads
         meanwhile()
-    loaded, problems, references, (made, read) = in_background()
+    programmes = load_all(
+        "programmes",
+        _programme,
+        paths if shares is None else map(paths.__getitem__, shares.front()),
+    )
+    first, loaded, problems, references, (made, read) = in_background()
     programmes |= loaded
-    if in_background is not second_half:  # the child's: not yet in this process's reader
+    if in_background is not from_the_back:  # the child's: not yet in this process's reader
         reader.problems.items.extend(problems)
         reader.references.extend(references)
         if memo is not None:
             memo.adopt(made, lambda same: same)
-        for (_, path), (signature, blob) in zip(paths[half:], read, strict=True):
+        for (_, path), (signature, blob) in zip(paths[first:], read, strict=True):
             if signature is not None:
                 signatures[path] = signature
             if blob is not None:

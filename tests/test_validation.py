@@ -722,8 +722,9 @@ def test_a_programme_whose_slug_starts_with_readme_is_published() -> None:
 def test_a_big_site_read_on_two_cores_reports_as_one_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[bool]
 ) -> None:
-    """From validate.PARALLEL_FROM_FILES programme files on, the second half is read by a
-    forked child: the problems (and the content) must be the same, in the same order."""
+    """From validate.PARALLEL_FROM_FILES programme files on, a forked child reads the files
+    from the last back while this process reads from the first on: the problems (and the
+    content) must be the same, in the same order."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "tests" / "rich_site" / "content", content)
     programmes = sorted((content / "programmes").glob("*.yaml"))
@@ -747,7 +748,7 @@ def test_a_big_site_read_on_two_cores_reports_as_one_does(
 def test_a_big_site_read_on_two_cores_is_reused_whole_by_the_next_build(
     monkeypatch: pytest.MonkeyPatch, forks: list[bool]
 ) -> None:
-    """The preview's first build reads the second half of the programme files in a child;
+    """The preview's first build reads the last of the programme files in a child;
     the next build must get back the very same objects for every file (the child's, and the
     ones read before the child began), or each later rebuild compares copies field by field
     and makes again what was made from them."""
