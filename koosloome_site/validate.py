@@ -241,7 +241,8 @@ def load_content(
     # process taking the next file as it gets to it: this one from the first on, the child
     # from the last back, so both finish together however the files and `meanwhile` weigh
     # (a fixed share left one idle for 0.1-0.3 s at 1,000 files). The child hands back its
-    # entities, problems, references and memo entries: the last files, in file order.
+    # entities, problems, references and memo entries for the files from `first` on (in the
+    # order it read them; the problems are sorted when reported).
     paths = files["programmes"]
     shares = (
         background.Shares(len(paths)) if len(paths) >= PARALLEL_FROM_FILES and not memo else None
