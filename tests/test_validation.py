@@ -724,7 +724,8 @@ def test_a_big_site_read_on_two_cores_reports_as_one_does(
 ) -> None:
     """From validate.PARALLEL_FROM_FILES programme files on, a forked child reads the files
     from the last back while this process reads from the first on: the problems (and the
-    content) must be the same, in the same order."""
+    content) must be the same, in the same order. This process first sleeps a moment (as
+    `meanwhile`), so that the child reads the broken files at the end, not this process."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "tests" / "rich_site" / "content", content)
     programmes = sorted((content / "programmes").glob("*.yaml"))
@@ -736,7 +737,7 @@ def test_a_big_site_read_on_two_cores_reports_as_one_does(
     def problems(files: int) -> list[str]:
         monkeypatch.setattr(validate, "PARALLEL_FROM_FILES", files)
         with pytest.raises(ContentError) as error:
-            load_content(content)
+            load_content(content, meanwhile=lambda: time.sleep(0.2))
         return [str(d) for d in error.value.diagnostics]
 
     serial = problems(10**9)
