@@ -41,9 +41,11 @@ from typing import NamedTuple
 from xml.etree import ElementTree
 
 import icalendar
+import jinja2
+import markupsafe
 import pytest
 
-from koosloome_site import linkcheck, markup
+from koosloome_site import linkcheck, markup, render
 from koosloome_site.errors import BuildError, ContentError, Diagnostic
 from koosloome_site.pipeline import build
 from koosloome_site.validate import load_content
@@ -806,3 +808,40 @@ def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
     ):
         assert expected in problems, (expected, problems)
     assert not [p for p in problems if "mailto:" in p or "../" in p], problems
+
+
+def test_templates_escape_every_value_as_jinja_does(tmp_path: Path) -> None:
+    """The pages' Jinja writes values out as plain escaped text (render._escaped) instead of
+    Jinja's Markup objects: in text, attributes, macros, blocks, set blocks, filter blocks,
+    loops and includes, with Markup, numbers, None and objects with __html__, every payload
+    comes out exactly as with Jinja's own escaping."""
+    (tmp_path / "base.html").write_text(
+        "<title>{% block title %}{{ value }}{% endblock %}</title>{% block main %}{% endblock %}"
+    )
+    (tmp_path / "part.html").write_text('<i title="{{ value }}">{{ value }}</i>')
+    (tmp_path / "page.html").write_text(
+        '{% extends "base.html" %}{% block main %}'
+        "{% macro cell(x) %}<td>{{ x }}</td>{% endmacro %}"
+        "{% set kept %}<b>{{ value }}</b>{% endset %}"
+        "{{ cell(value) }}{{ kept }}{{ kept|upper }}{{ safe }}{{ number }}{{ html_object }}"
+        "{% filter upper %}{{ value }}{% endfilter %}{% for v in [value, safe] %}{{ v }}"
+        '{% endfor %}{% include "part.html" %}{{ value ~ safe }}{{ value|e }}{{ value|safe }}'
+        "{% autoescape false %}{{ value }}{% endautoescape %}{% endblock %}"
+    )
+
+    class HasHtml:
+        def __html__(self) -> str:
+            return "<u>as it says</u>"
+
+    ours = render._bare_environment(tmp_path).get_template("page.html")
+    jinjas = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), autoescape=True)
+    for payload in [*PAYLOADS[:200], "", "&amp; \"'<>", "tekst õäöü"]:
+        context = {
+            "value": payload,
+            "safe": markupsafe.Markup("<em>") + payload,
+            "number": 3.5,
+            "html_object": HasHtml(),
+        }
+        expected = jinjas.get_template("page.html").render(context)
+        assert ours.render(context) == expected
+        assert markupsafe.escape(payload) in expected  # (and the payload is in it, escaped)
