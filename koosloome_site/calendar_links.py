@@ -30,15 +30,16 @@ _ZONE = ZoneInfo(TIMEZONE)
 
 
 _UNRESERVED = frozenset((string.ascii_letters + string.digits + "_.-~").encode())
-# Each byte as `urllib.parse.quote(..., safe="")` writes it, by the byte's value.
-_ESCAPES = {byte: chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)}
+# Each byte as `urllib.parse.quote(..., safe="")` writes it, by the byte's value (a list:
+# str.translate looks each character up in it, twice as fast as in a dict).
+_ESCAPES = [chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)]
 
 
 def encode(text: str) -> str:
     """Percent-encode everything but the unreserved characters, as `quote(text, safe="")`:
     the UTF-8 bytes, read as Latin-1 (a character per byte), through a table of 256. In C,
-    several times faster than `quote`, which handles every byte in Python; the links repeat
-    long texts on big sites."""
+    twice as fast as `quote`, which handles every byte in Python; the links repeat long
+    texts on big sites."""
     return text.encode().decode("latin-1").translate(_ESCAPES)
 
 
@@ -109,9 +110,31 @@ def event_times(session: Session) -> EventTimes:
 
 def basic(moment: dt.date) -> str:
     """`20250126T100000` for a datetime (without its offset), `20250126` for a date: the
-    basic format of iCalendar and of Google's links. (isoformat is C code: strftime took
-    three times as long, and a big site writes ten of these per session.)"""
-    return moment.isoformat()[:19].replace("-", "").replace(":", "")
+    basic format of iCalendar and of Google's links. (A big site writes ten of these per
+    session: %-formatting the fields took half as long as isoformat and its replacements,
+    a third of strftime.)"""
+    if isinstance(moment, dt.datetime):
+        return "%04d%02d%02dT%02d%02d%02d" % (  # noqa: UP031 - twice as fast as f"{:02d}"
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+        )
+    return "%04d%02d%02d" % (moment.year, moment.month, moment.day)  # noqa: UP031
+
+
+def _extended(moment: dt.datetime) -> str:
+    """`2025-01-26T10:00:00`: a datetime without its offset, as Outlook's links take it."""
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 @dataclass(frozen=True)
@@ -136,9 +159,9 @@ def event_links(
         end = times.end.astimezone(dt.UTC) if isinstance(times.end, dt.datetime) else None
         google_end = end or start + GOOGLE_DEFAULT_LENGTH
         dates = f"{basic(start)}Z/{basic(google_end)}Z"
-        span = f"startdt={start.isoformat()[:19]}Z"
+        span = f"startdt={_extended(start)}Z"
         if end is not None:  # without an end Outlook picks its own length
-            span += f"&enddt={end.isoformat()[:19]}Z"
+            span += f"&enddt={_extended(end)}Z"
     else:
         assert isinstance(times.end, dt.date)
         dates = f"{basic(times.start)}/{basic(times.end)}"

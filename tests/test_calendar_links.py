@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from urllib.parse import parse_qs, quote, urlsplit
 
 import icalendar
@@ -16,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from koosloome_site import urls
-from koosloome_site.calendar_links import GOOGLE, MICROSOFT_365, OUTLOOK_COM, encode
+from koosloome_site.calendar_links import GOOGLE, MICROSOFT_365, OUTLOOK_COM, basic, encode
 from koosloome_site.pipeline import build
 from koosloome_site.validate import load_content
 from tests.conftest import CONTENT, ROOT, read_page, text
@@ -99,6 +100,21 @@ def assert_subscribe_links(soup: BeautifulSoup, feed: str, name: str) -> None:
 )
 def test_fast_encoding_is_exactly_quote(value: str) -> None:
     assert encode(value) == quote(value, safe="")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2023, 3, 23, 15, 0, tzinfo=dt.UTC),
+        dt.datetime(2025, 10, 26, 3, 59, 59, 999999, tzinfo=ZoneInfo("Europe/Tallinn")),
+        dt.datetime(999, 1, 2, 3, 4, 5),
+        dt.date(2024, 2, 29),
+        dt.date(9, 12, 31),
+    ],
+)
+def test_basic_format_is_the_iso_format_without_separators_or_offset(moment: dt.date) -> None:
+    """iCalendar's and Google's `20230323T150000`: what isoformat says, to the second."""
+    assert basic(moment) == moment.isoformat()[:19].replace("-", "").replace(":", "")
 
 
 # -- the real 2023 programme -----------------------------------------------------------------
