@@ -39,11 +39,14 @@ class PartialDate:
     month: int
     day: int | None = None
 
-    @property
+    # Kept once asked for (in the instance's __dict__, which equality, hashing and order do
+    # not look at): sorting, the feeds, the links and the pages ask about twenty times per
+    # session.
+    @functools.cached_property
     def first_day(self) -> dt.date:
         return dt.date(self.year, self.month, self.day or 1)
 
-    @property
+    @functools.cached_property
     def last_day(self) -> dt.date:
         if self.day is not None:
             return dt.date(self.year, self.month, self.day)
