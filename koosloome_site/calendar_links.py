@@ -112,29 +112,19 @@ def basic(moment: dt.date) -> str:
     """`20250126T100000` for a datetime (without its offset), `20250126` for a date: the
     basic format of iCalendar and of Google's links. (A big site writes ten of these per
     session: %-formatting the fields took half as long as isoformat and its replacements,
-    a third of strftime.)"""
+    a third of strftime, and half of an f-string's `{:02d}`s.)"""
     if isinstance(moment, dt.datetime):
-        return "%04d%02d%02dT%02d%02d%02d" % (  # noqa: UP031 - twice as fast as f"{:02d}"
-            moment.year,
-            moment.month,
-            moment.day,
-            moment.hour,
-            moment.minute,
-            moment.second,
-        )
+        return "%04d%02d%02dT%02d%02d%02d" % _fields(moment)  # noqa: UP031 - see above
     return "%04d%02d%02d" % (moment.year, moment.month, moment.day)  # noqa: UP031
 
 
 def _extended(moment: dt.datetime) -> str:
     """`2025-01-26T10:00:00`: a datetime without its offset, as Outlook's links take it."""
-    return "%04d-%02d-%02dT%02d:%02d:%02d" % (  # noqa: UP031
-        moment.year,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-    )
+    return "%04d-%02d-%02dT%02d:%02d:%02d" % _fields(moment)  # noqa: UP031
+
+
+def _fields(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    return moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second
 
 
 @dataclass(frozen=True)
