@@ -24,7 +24,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import IO, TypeVar
+from typing import IO, Generic, TypeVar
 
 try:
     import fcntl
@@ -117,6 +117,50 @@ class Shares:
 
 
 _TAKEN = struct.Struct("=qq")  # taken from the front, from the back
+
+
+class Outbox(Generic[T]):
+    """What a forked child sends this process while it works, one thing at a time: each is
+    pickled as it is sent, and this process takes in what has come (`arrived`) between its
+    own pieces of work. (The loading child's whole answer at its end, 2.3 MB at 1,000
+    programmes, was pickled while this process waited and unpickled while no child ran:
+    0.1 s with one core idle.) Made before the fork; sent in the process that made it (the
+    work done in place), things are kept as they are."""
+
+    def __init__(self) -> None:
+        file = _scratch_file()
+        weakref.finalize(self, file.close)
+        self._fd = file.fileno()
+        self._maker = os.getpid()
+        self._kept: list[T] = []
+        self._read = 0  # how far this process has taken things in
+
+    def send(self, thing: T) -> None:
+        if os.getpid() == self._maker:
+            self._kept.append(thing)
+            return
+        data = pickle.dumps(thing, pickle.HIGHEST_PROTOCOL)
+        record = memoryview(_LENGTH.pack(len(data)) + data)
+        while record:  # one write, unless a signal cuts it short
+            record = record[os.write(self._fd, record) :]
+
+    def arrived(self) -> list[T]:
+        """What has been sent since the last call, in the order sent. A thing counts once the
+        file's size covers it: the size grows only as the bytes written are in place (the
+        child only appends; this process reads at offsets, leaving the shared offset be)."""
+        things, self._kept = self._kept, []
+        size = os.fstat(self._fd).st_size
+        while self._read + _LENGTH.size <= size:
+            (length,) = _LENGTH.unpack(os.pread(self._fd, _LENGTH.size, self._read))
+            start = self._read + _LENGTH.size
+            if start + length > size:
+                break
+            things.append(pickle.loads(os.pread(self._fd, length, start)))
+            self._read = start + length
+        return things
+
+
+_LENGTH = struct.Struct("=Q")  # before each thing an Outbox carries
 
 
 def _scratch_file() -> IO[bytes]:

@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -163,6 +163,9 @@ def load_content(
     files = _listed(reader, root, memo, cwd)
     dirty = None if touched is None or memo is None else _inside(root, touched)
 
+    def key(kind: str, path: Path) -> tuple[str, str, str]:
+        return kind, str(path), cwd
+
     def remembered(path: Path, kind: str, load: Callable[[], T | None]) -> T | None:
         """`load()`, or with a memo, what it gave (and reported) when the file was as now."""
         if memo is None:
@@ -179,7 +182,7 @@ def load_content(
                 reader.blob_ids.get(path),
             )
 
-        name = (kind, str(path), cwd)
+        name = key(kind, path)
         found: tuple[T | None, list[Diagnostic], list[Reference], Any, str | None] | None = None
         if dirty is not None and path not in dirty:
             found = memo.reuse(name)  # untouched since the last build
@@ -240,61 +243,58 @@ def load_content(
     # A big site's programme files are shared with the other core (a forked child), each
     # process taking the next file as it gets to it: this one from the first on, the child
     # from the last back, so both finish together however the files and `meanwhile` weigh
-    # (a fixed share left one idle for 0.1-0.3 s at 1,000 files). The child hands back its
-    # entities, problems, references and memo entries for the files from `first` on (in the
-    # order it read them; the problems are sorted when reported).
+    # (a fixed share left one idle for 0.1-0.3 s at 1,000 files). The child sends what it
+    # made of each file (as `remembered` records it) as soon as it is made, and this process
+    # takes those in between its own files.
     paths = files["programmes"]
     shares = (
         background.Shares(len(paths)) if len(paths) >= PARALLEL_FROM_FILES and not memo else None
     )
+    # per file: its index, and what `remembered` records (entity, problems, references,
+    # signature, blob id)
+    outbox: background.Outbox[tuple[int, Any]] = background.Outbox()
 
-    def from_the_back() -> tuple[
-        int, dict[str, Programme], list[Diagnostic], list[Reference], tuple[Any, list[Any]]
-    ]:
-        """What the child reads: from which file on, and what it made of them."""
-        first = len(paths)
-        if shares is None:
-            return first, {}, [], [], ({}, [])
-
-        def taken() -> Iterator[_File]:
-            nonlocal first
-            for first in shares.back():
-                yield paths[first]
-
-        problems, references = len(reader.problems.items), len(reader.references)
-        before = set(memo.made()) if memo is not None else set()  # this process's, not ours
-        loaded = load_all("programmes", _programme, taken())
-        made = {k: v for k, v in memo.made().items() if k not in before} if memo is not None else {}
-        # in file order: no paths sent
-        read = [(signatures.get(path), reader.blob_ids.get(path)) for _, path in paths[first:]]
-        return (
-            first,
-            loaded,
-            reader.problems.items[problems:],
-            reader.references[references:],
-            (made, read),
-        )
+    def from_the_back() -> None:
+        for i in () if shares is None else shares.back():
+            problems, references = len(reader.problems.items), len(reader.references)
+            stem, path = paths[i]
+            entity = load_all("programmes", _programme, [(stem, path)]).get(stem)
+            problems_here = reader.problems.items[problems:]
+            references_here = reader.references[references:]
+            read = signatures.get(path), reader.blob_ids.get(path)
+            outbox.send((i, (entity, problems_here, references_here, *read)))
 
     in_background = background.start(from_the_back, worth_it=shares is not None)
     if meanwhile is not None:  # while the child reads
         meanwhile()
-    programmes = load_all(
-        "programmes",
-        _programme,
-        paths if shares is None else map(paths.__getitem__, shares.front()),
-    )
-    first, loaded, problems, references, (made, read) = in_background()
-    programmes |= loaded
+    theirs: list[tuple[int, Any]] = []  # what the child sent
+
+    def ours(shares: background.Shares) -> Iterator[_File]:
+        for i in shares.front():
+            yield paths[i]
+            theirs.extend(outbox.arrived())
+
+    programmes = load_all("programmes", _programme, paths if shares is None else ours(shares))
+    in_background()
+    theirs.extend(outbox.arrived())
+    for i, (entity, _, _, _, _) in theirs:  # in the order the child read them
+        if entity is not None:
+            programmes[paths[i][0]] = entity
     if in_background is not from_the_back:  # the child's: not yet in this process's reader
-        reader.problems.items.extend(problems)
-        reader.references.extend(references)
-        if memo is not None:
-            memo.adopt(made, lambda same: same)
-        for (_, path), (signature, blob) in zip(paths[first:], read, strict=True):
+        for _, (_, problems, references, _, _) in theirs:  # (sorted when reported)
+            reader.problems.items.extend(problems)
+            reader.references.extend(references)
+        for i, (_, _, _, signature, blob) in reversed(theirs):  # in file order
+            path = paths[i][1]
             if signature is not None:
                 signatures[path] = signature
             if blob is not None:
                 reader.blob_ids[path] = blob
+        if memo is not None:  # as `remembered` records it
+            made: dict[Hashable, Any] = {
+                key("programmes", paths[i][1]): ((), found[3], found) for i, found in theirs
+            }
+            memo.adopt(made, lambda same: same)
 
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.
