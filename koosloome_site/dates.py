@@ -13,17 +13,12 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-
-from babel import Locale
-from babel.dates import (
-    format_date,
-    format_interval,
-    format_skeleton,
-    get_month_names,
-    match_skeleton,
-)
+from typing import TYPE_CHECKING
 
 from .messages import msg
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 LOCALE = "et"
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -114,13 +109,13 @@ def parse_time(text: str) -> dt.time:
 
 @functools.cache
 def month_name(month: int) -> str:
-    return str(get_month_names("wide", "format", LOCALE)[month])
+    return str(_babel().get_month_names("wide", "format", LOCALE)[month])
 
 
 @functools.cache  # each month of each programme's timeline: Babel looks the locale up each time
 def month_abbreviation(month: int) -> str:
     """`jaan`, `veebr`, `märts`: where space is short (the timeline picture)."""
-    return str(get_month_names("abbreviated", "format", LOCALE)[month])
+    return str(_babel().get_month_names("abbreviated", "format", LOCALE)[month])
 
 
 def _genitive(month: int) -> str:
@@ -150,8 +145,8 @@ def format_time_range(start: dt.time | None, end: dt.time | None) -> str:
 def format_partial(value: PartialDate, weekday: bool = True) -> str:
     """`neljapäev, 23. märts 2023` (or without the weekday); `detsember 2023`."""
     if value.day is None:
-        return str(format_skeleton("yMMMM", value.first_day, locale=LOCALE))
-    return str(format_date(value.first_day, "full" if weekday else "long", locale=LOCALE))
+        return str(_babel().format_skeleton("yMMMM", value.first_day, locale=LOCALE))
+    return str(_babel().format_date(value.first_day, "full" if weekday else "long", locale=LOCALE))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -163,7 +158,9 @@ def format_span(start: PartialDate, end: PartialDate | None) -> str:
     same_precision = (start.day is None) == (end.day is None)
     if same_precision:
         skeleton = _interval_skeleton("yMMMM" if start.day is None else "yMMMMd")
-        text = str(format_interval(start.first_day, end.first_day, skeleton, locale=LOCALE))
+        text = str(
+            _babel().format_interval(start.first_day, end.first_day, skeleton, locale=LOCALE)
+        )
         # CLDR puts thin spaces around the dash between months; use the plain spaces that
         # the mixed-precision ranges below use too, so all ranges read alike.
         return text.replace("\u2009", " ")
@@ -178,8 +175,22 @@ def _interval_skeleton(skeleton: str) -> str:
     """The skeleton of the locale's interval formats that format_interval picks for
     `skeleton`: it searches for it on every call otherwise, three quarters of its time (a
     big site formats a thousand programme spans)."""
+    from babel import Locale  # when first needed, as `_babel`
+
     formats = Locale.parse(LOCALE).interval_formats
-    return skeleton if skeleton in formats else match_skeleton(skeleton, formats) or skeleton
+    return (
+        skeleton if skeleton in formats else _babel().match_skeleton(skeleton, formats) or skeleton
+    )
+
+
+@functools.cache
+def _babel() -> ModuleType:
+    """Babel's dates, imported when a date is first worded: loading the content words none,
+    and the import (20-30 ms: it asks for the machine's time zone) then waits for the
+    moment a big build's other core is loading, instead of delaying the start of both."""
+    import babel.dates
+
+    return babel.dates
 
 
 def load_locale_data() -> None:
@@ -200,4 +211,4 @@ def format_deadline(day: PartialDate, bound: str) -> str:
 @functools.lru_cache(maxsize=4096)  # every page says when it was updated and built
 def format_day(value: dt.date) -> str:
     """`25. november 2026`, for "last updated" lines."""
-    return str(format_date(value, "long", locale=LOCALE))
+    return str(_babel().format_date(value, "long", locale=LOCALE))

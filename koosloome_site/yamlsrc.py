@@ -35,7 +35,8 @@ NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 MAX_BYTES = 1024 * 1024  # per content file
 MAX_DEPTH = 50  # nested collections in one file
 # What YAML allows in a file (c-printable); the same set is required of escaped values.
-_NOT_PRINTABLE = re.compile(r"[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# PyYAML's own pattern for it: compiling that big a class again took 4 ms of every start.
+_NOT_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 # Where quoted scalars, flow collections, comments and block scalars can begin.
 _SPECIAL = re.compile(r"""["'#\[\]{}|>]""")
 _BLOCK_HEADER = re.compile(r"[|>][-+1-9]{0,2}[ \t]*(?:#.*)?")
