@@ -137,21 +137,23 @@ def _plainly_apart(added: Iterable[tuple[Iterable[str], str]]) -> bool:
     """Whether the paths surely do not clash: each plain, lower-case ASCII (its own key in
     `_Claims`), given once, and none where another needs a folder. A site's own paths are,
     and this takes a fifth of `_Claims`' time (30 ms at the end of a big build); anything
-    else is left to `_Claims`, which names the files that clash."""
-    names: set[str] = set()
+    else is left to `_Claims`, which names the files that clash. The checks of each path's
+    characters go over all of them joined (NUL, which no path holds, between two paths):
+    one pass in C instead of three method calls a path, at the end of a big build, when
+    one core works alone."""
+    given = [name for files, _ in added for name in files]
+    joined = "/\0/".join(given)
+    if not joined.isascii() or joined != joined.lower():
+        return False
+    if any(part in f"/{joined}/" for part in ("//", "/./", "/../")):  # see `_is_plain`
+        return False
+    names = set(given)
     folders: set[str] = set()
-    given = 0
-    for files, _ in added:
-        for name in files:
-            given += 1
-            if not (name.isascii() and name.islower() and _is_plain(name)):
-                return False
-            names.add(name)
-            folder = name.rpartition("/")[0]
-            while folder and folder not in folders:
-                folders.add(folder)
-                folder = folder.rpartition("/")[0]
-    return given == len(names) and names.isdisjoint(folders)
+    for folder in {name.rpartition("/")[0] for name in names}:
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return len(given) == len(names) and names.isdisjoint(folders)
 
 
 def _is_plain(name: str) -> bool:
