@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -142,6 +143,7 @@ class _Reader:
 
 
 PARALLEL_FROM_FILES = 200  # programme files; below this a second process costs more than it saves
+SENT_TOGETHER = 10  # programme files whose results the loading child sends at once
 
 
 def load_content(
@@ -244,17 +246,21 @@ def load_content(
     # process taking the next file as it gets to it: this one from the first on, the child
     # from the last back, so both finish together however the files and `meanwhile` weigh
     # (a fixed share left one idle for 0.1-0.3 s at 1,000 files). The child sends what it
-    # made of each file (as `remembered` records it) as soon as it is made, and this process
-    # takes those in between its own files.
+    # made of its files (as `remembered` records it) a few files at a time, and this process
+    # takes those in between its own files: pickled and unpickled at the end, the child's
+    # whole answer kept one core idle for 0.1 s.
     paths = files["programmes"]
     shares = (
         background.Shares(len(paths)) if len(paths) >= PARALLEL_FROM_FILES and not memo else None
     )
     # per file: its index, and what `remembered` records (entity, problems, references,
-    # signature, blob id)
-    outbox: background.Outbox[tuple[int, Any]] = background.Outbox()
+    # signature, blob id); SENT_TOGETHER files at a time (each pickle names the classes
+    # again, and the other side looks them up again: one file at a time cost half as much
+    # again as one answer at the end)
+    outbox: background.Outbox[list[tuple[int, Any]]] = background.Outbox()
 
     def from_the_back() -> None:
+        made: list[tuple[int, Any]] = []
         for i in () if shares is None else shares.back():
             problems, references = len(reader.problems.items), len(reader.references)
             stem, path = paths[i]
@@ -262,7 +268,11 @@ def load_content(
             problems_here = reader.problems.items[problems:]
             references_here = reader.references[references:]
             read = signatures.get(path), reader.blob_ids.get(path)
-            outbox.send((i, (entity, problems_here, references_here, *read)))
+            made.append((i, (entity, problems_here, references_here, *read)))
+            if len(made) == SENT_TOGETHER:
+                outbox.send(made)
+                made = []
+        outbox.send(made)
 
     in_background = background.start(from_the_back, worth_it=shares is not None)
     if meanwhile is not None:  # while the child reads
@@ -272,11 +282,11 @@ def load_content(
     def ours(shares: background.Shares) -> Iterator[_File]:
         for i in shares.front():
             yield paths[i]
-            theirs.extend(outbox.arrived())
+            theirs.extend(chain.from_iterable(outbox.arrived()))
 
     programmes = load_all("programmes", _programme, paths if shares is None else ours(shares))
     in_background()
-    theirs.extend(outbox.arrived())
+    theirs.extend(chain.from_iterable(outbox.arrived()))
     for i, (entity, _, _, _, _) in theirs:  # in the order the child read them
         if entity is not None:
             programmes[paths[i][0]] = entity
