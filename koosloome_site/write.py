@@ -143,9 +143,7 @@ def _plainly_apart(added: Iterable[tuple[Iterable[str], str]]) -> bool:
     one core works alone."""
     given = [name for files, _ in added for name in files]
     joined = "/\0/".join(given)
-    if not joined.isascii() or joined != joined.lower():
-        return False
-    if any(part in f"/{joined}/" for part in ("//", "/./", "/../")):  # see `_is_plain`
+    if not (joined.isascii() and joined == joined.lower() and _is_plain(joined)):
         return False
     names = set(given)
     folders: set[str] = set()

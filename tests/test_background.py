@@ -7,10 +7,8 @@ and a test process may have others (the preview tests start servers).
 from __future__ import annotations
 
 import filecmp
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.tools import REPO
@@ -46,19 +44,20 @@ def test_work_runs_in_another_process_and_errors_come_back() -> None:
     ).endswith("(kood -9)")
 
 
-def test_what_a_child_sends_arrives_while_it_works() -> None:
+def test_what_a_child_sends_arrives_while_it_works(tmp_path: Path) -> None:
     """The loading child sends each programme as it is made, so that this process takes it
     in between its own files: the things must come whole and in order before the child is
     done (here it waits to be told they arrived), and what the work returns still comes
     last. Without a child, what the work sends arrives as it is."""
+    told = tmp_path / "arrived"
     code = (
-        "import os, time; from koosloome_site import background\n"
+        f"import os, time; from koosloome_site import background; told = {str(told)!r}\n"
         "outbox = background.Outbox()\n"
         "things = [(i, 'ä' * 3000 * i) for i in range(5)]  # the last ones span pages\n"
         "def work():\n"
         "    for thing in things: outbox.send(thing)\n"
         "    for _ in range(1000):  # until this process has them all\n"
-        "        if os.path.exists('arrived'): break\n"
+        "        if os.path.exists(told): break\n"
         "        time.sleep(0.01)\n"
         "    outbox.send('after')\n"
         "    return os.getpid()\n"
@@ -68,22 +67,14 @@ def test_what_a_child_sends_arrives_while_it_works() -> None:
         "    early += outbox.arrived()\n"
         "    if len(early) >= len(things): break\n"
         "    time.sleep(0.01)\n"
-        "open('arrived', 'w').close()\n"
+        "open(told, 'w').close()\n"
         "child = result()\n"
         "print(early == things, child != os.getpid(), outbox.arrived(), outbox.arrived())\n"
         "here = background.Outbox()\n"
         "result = background.start(lambda: here.send('kept'), worth_it=False)\n"
         "print(here.arrived(), result(), here.arrived())"
     )
-    with tempfile.TemporaryDirectory() as folder:
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=folder,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split("\n")
+    out = python(code).split("\n")
     assert out[0] == "True True ['after'] []"
     assert out[1] == "[] None ['kept']"
 
