@@ -298,7 +298,8 @@ class Writer:
         self._done = False  # committed: the state is saved
         self._pid = os.getpid()
         self._child_began: int | None = None  # in a forked child: its first entry in _added
-        self._written_before_child = 0  # what the parent had written when the child began
+        self._handed: int | None = None  # in a forked child: _added up to here is handed over
+        self._written_before = 0  # in a forked child: `written` when it began or last handed over
         self._marked = False  # a forked child has written into the spare
         self._aside: list[tuple[str, bytes, dict[str, bytes], int, Future[_Hashed]]] = []
         self._helper: ThreadPoolExecutor | None = None
@@ -421,7 +422,7 @@ class Writer:
 
     def _add(self, files: Mapping[str, bytes], group: str) -> None:
         if self._child_began is None and _pid != self._pid:
-            self._child_began = len(self._added)
+            self._child_began, self._written_before = len(self._added), self.written
         unit = self._units.get(id(files))
         if unit is not None and unit[0] is files:
             self._add_unit(unit, group)
@@ -534,37 +535,46 @@ class Writer:
         return True
 
     def handover(self) -> dict[str, Any] | None:
-        """In a forked child: what it did with the files it added, for the parent's `adopt`.
-        None in the process that opened the writer (nothing to hand over)."""
+        """In a forked child: what it did with the files it added since its last handover,
+        for the parent's `adopt`. None in the process that opened the writer (nothing to hand
+        over). A child can hand over its part in pieces as it goes, so that the parent takes
+        them in while both still work."""
         if os.getpid() == self._pid:
             return None
         self._flush()
         self._settle()
-        added = self._added[self._child_began :] if self._child_began is not None else []
+        begun = self._handed if self._handed is not None else self._child_began
+        added = self._added[begun:] if begun is not None else []
         names = [name for own, _ in added for name in own]
+        written = self.written - self._written_before if begun is not None else 0
+        self._handed, self._written_before = len(self._added), self.written
         return {
             "pid": os.getpid(),
             "added": [(list(own), group) for own, group in added],
             "digests": {name: self._digests[name] for name in names},
             "records": {name: self._records[name] for name in names if name in self._records},
             "held": {name: self._held[name] for name in names if name in self._held},
-            "written": self.written - self._written_before_child,
+            "written": written,
             "differs": self._differs,
         }
 
-    def adopt(self, handover: dict[str, Any] | None) -> None:
-        if handover is None:
-            return
+    def adopt(self, handovers: Iterable[dict[str, Any]]) -> None:
+        """Take a child's handovers, all of them, in the order it made them: its mark on the
+        spare goes only when every file it wrote is in this writer's record."""
         self._flush()
-        if not self._digests.keys().isdisjoint(handover["digests"]):
-            self._claim(self._added + handover["added"])
-        self._digests |= handover["digests"]
-        self._added += handover["added"]
-        self._spare |= handover["records"]
-        (self.folder / f"writing-{handover['pid']}").unlink(missing_ok=True)
-        self._held |= handover["held"]
-        self.written += handover["written"]
-        self._differs = self._differs or handover["differs"]
+        children = set()
+        for handover in handovers:
+            if not self._digests.keys().isdisjoint(handover["digests"]):
+                self._claim(self._added + handover["added"])
+            self._digests |= handover["digests"]
+            self._added += handover["added"]
+            self._spare |= handover["records"]
+            self._held |= handover["held"]
+            self.written += handover["written"]
+            self._differs = self._differs or handover["differs"]
+            children.add(handover["pid"])
+        for pid in children:
+            (self.folder / f"writing-{pid}").unlink(missing_ok=True)
 
     def read(self, name: str) -> bytes:
         """A file added before, as it is written."""
@@ -685,7 +695,6 @@ class Writer:
         if _pid != self._pid and self._child_began is not None and not self._marked:
             (self.folder / f"writing-{os.getpid()}").touch()
             self._marked = True
-            self._written_before_child = self.written
 
     def _make_folder(self, folder: str) -> None:
         try:

@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -408,6 +409,40 @@ def test_files_a_child_wrote_for_a_build_that_failed_are_not_trusted_later(
         raise BuildError("a broken link, found before the child's part was taken")
     write.write_site({"a.ics": b"old", "x.html": b"x"}, output, trusted=True)
     assert (output / "a.ics").read_bytes() == b"old"
+
+
+def test_a_child_hands_its_files_over_in_parts_and_each_counts_once(tmp_path: Path) -> None:
+    """What a child wrote arrives in parts, each with only its own files; taken together they
+    give the site and the count of files written that one process would have."""
+    site = {"index.html": b"home", "kept.html": b"same", "a.ics": b"new", "b.ics": b"b"}
+    counts = []
+    for output, in_child in ((tmp_path / "alone", False), (tmp_path / "shared", True)):
+        write.write_site({"kept.html": b"same", "a.ics": b"old"}, output)
+        write.write_site({"kept.html": b"same", "a.ics": b"old"}, output)  # the spare: same
+
+        def child_parts(writer: write.Writer) -> list[dict[str, Any] | None]:
+            writer.add({"kept.html": b"same"})  # in the spare as it is: not written
+            first = writer.handover()
+            writer.add({"a.ics": b"new", "b.ics": b"b"})
+            second = writer.handover()
+            return [first, second, writer.handover()]  # the last with nothing new
+
+        with write.Writer(output) as writer:
+            writer.add({"index.html": b"home"})
+            answer = background.start(partial(child_parts, writer), worth_it=in_child)()
+            parts = [part for part in answer if part is not None]
+            if in_child:
+                assert [sorted(part["digests"]) for part in parts] == [
+                    ["kept.html"],
+                    ["a.ics", "b.ics"],
+                    [],
+                ]
+                assert [part["written"] for part in parts] == [0, 2, 0]
+            writer.adopt(parts)
+            counts.append(writer.commit())
+        assert manifest(output) == manifest_of(site)
+        assert not list(uptodate.state_folder(output).glob("writing-*"))
+    assert counts[0] == counts[1], "files written by one process, and by two"
 
 
 def test_scratch_folders_of_killed_builds_are_removed_and_nothing_else(tmp_path: Path) -> None:

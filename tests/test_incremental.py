@@ -42,6 +42,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 
 from koosloome_site import pipeline, render, serve, validate, write
+from koosloome_site.errors import BuildError
 from koosloome_site.memo import BuildMemo, Memo
 from koosloome_site.model import Programme
 from tests.conftest import ROOT, build_py, git, manifest
@@ -135,6 +136,8 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[bool]
 ) -> None:
     forked = forks
+    # The child hands its files and pages' links over in parts as it goes: many parts here.
+    monkeypatch.setattr(pipeline, "PAGES_SENT_TOGETHER", 2)
     content = make_content(tmp_path)
     templates = tmp_path / "templates"
     shutil.copytree(pipeline.TEMPLATES, templates)
@@ -194,6 +197,26 @@ def test_parallel_incremental_cached_and_no_op_builds_equal_a_clean_serial_build
         assert not any(path.startswith("programmid/koopia-07/") for path in files)
         assert not any(path.startswith("programmid/koopia-08/") for path in files)
         assert "programmid/uus-nimi/index.html" in files
+
+
+@pytest.mark.parametrize("sent_together", [1, 1000])
+def test_a_broken_link_on_a_page_the_other_core_rendered_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[bool], sent_together: int
+) -> None:
+    """The child renders programme pages from the last one back and sends their links over
+    in parts (or all at its end): a broken link on any of them is found as on the others,
+    and the output folder is left as it was."""
+    content = make_content(tmp_path)
+    last = content / "programmes" / f"koopia-{COPIES - 1:02d}.yaml"
+    edit(last, "description: |\n", "description: |\n  Vaata [kava](/puudub/).\n\n")
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_SESSIONS", 0)
+    monkeypatch.setattr(pipeline, "PAGES_SENT_TOGETHER", sent_together)
+    out = tmp_path / "out"
+    with pytest.raises(BuildError) as error:
+        pipeline.build(content, out, now=NOW, search_index=False)
+    assert "koopia-29.yaml:9: lehel /programmid/koopia-29/: link /puudub/" in str(error.value)
+    assert forks[-1], "the calendars and the last programmes' pages were made in a child"
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("copies", [None, 40], ids=["whole", "stopped"])
