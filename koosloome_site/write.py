@@ -562,7 +562,7 @@ class Writer:
         """Take a child's handovers, all of them, in the order it made them: its mark on the
         spare goes only when every file it wrote is in this writer's record."""
         self._flush()
-        children = set()
+        children: set[int] = set()  # (one, in a build)
         for handover in handovers:
             if not self._digests.keys().isdisjoint(handover["digests"]):
                 self._claim(self._added + handover["added"])
