@@ -199,10 +199,13 @@ def build(
         # (50-65 ms at 1,000 programmes).
         sent: background.Outbox[_Part] = background.Outbox()
 
-        def hand_over(names: list[str]) -> None:
-            part = out.handover()  # None when made in this process
+        def hand_over(names: list[str]) -> bool:
+            """From a child: its files since the last part, and the links of its `names`
+            among them. False when made in this process (nothing to hand over)."""
+            part = out.handover()
             if part is not None:
                 sent.send((part, {name: attributes[name] for name in names}))
+            return part is not None
 
         def calendars_and_pages() -> _Handover:
             found = revisions.session_revisions(
@@ -223,12 +226,10 @@ def build(
                 if len(names) >= PAGES_SENT_TOGETHER:
                     hand_over(names)
                     names = []
-            handover = out.handover()
-            if handover is None:  # made in this process: nothing to hand over
-                return None, {}, ({}, {}, {}), {}
-            found_links = {name: attributes[name] for name in names}
+            if not hand_over(names):  # the last part
+                return None
             made_here = tuple(_by_slug(m.made()) for m in (memo.revisions, memo.events, memo.site))
-            return handover, found_links, made_here, rendered
+            return made_here, rendered
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
         if in_background is calendars_and_pages and not search_index:  # in this process:
@@ -311,7 +312,7 @@ SHARE_KEPT = 0.25
 
 
 def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Writer) -> None:
-    from . import timeline  # (imported while the content loaded, as the others in `build`)
+    from . import timeline  # (imported in `build`'s meanwhile)
 
     made = memo.site.each_one(
         "timelines", (programmes,), None, lambda i: timeline.timelines((programmes[i],))
@@ -330,7 +331,7 @@ def _indexer(config: SiteConfig, wanted: bool) -> AbstractContextManager[Any]:
 
 
 def _sitemap(planned: list[pages.Page], base_url: str) -> dict[str, bytes]:
-    from . import sitemap  # (imported while the content loaded, as the others in `build`)
+    from . import sitemap  # (imported in `build`'s meanwhile)
 
     return {urls.SITEMAP: sitemap.sitemap(planned, base_url)}
 
@@ -341,7 +342,7 @@ def _atom(
     changed: dict[Path, dt.datetime],
     memo: BuildMemo,
 ) -> dict[str, bytes]:
-    from . import atom  # (imported while the content loaded, as the others in `build`)
+    from . import atom  # (imported in `build`'s meanwhile)
 
     return {urls.PROGRAMMES_FEED: atom.feed(content, planned, changed, memo.site)}
 
@@ -355,10 +356,10 @@ def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
     )
 
 
-# What the calendar child hands back: the writer's account of its last files, its last pages'
-# links, what it made for the memos that keep it (revisions, events, timelines) and, for a
-# memo that keeps pages, its pages. Before that it sends parts: an account and links each.
-_Handover = tuple[Any, dict[str, Any], tuple[dict[Any, Any], ...], dict[str, bytes]]
+# What the calendar child hands back (None when made in this process): what it made for the
+# memos that keep it (revisions, events, timelines) and, for a memo that keeps pages, its
+# pages. Its files and pages' links it has sent as parts: the writer's account and links each.
+_Handover = tuple[tuple[dict[Any, Any], ...], dict[str, bytes]] | None
 if TYPE_CHECKING:  # (linkcheck is imported as the content loads)
     _Part = tuple[dict[str, Any], dict[str, linkcheck.Attributes]]
 PAGES_SENT_TOGETHER = 50  # the child's pages whose files and links go to this process at once
@@ -375,13 +376,14 @@ def _adopt(
 ) -> dict[str, bytes]:
     """Wait for the calendar files (and the child's pages); when a child process wrote them,
     take its account of them and its pages' links (the parts `arrived` while this process
-    rendered, the rest `sent` since, and its answer), and keep what it made for the next
-    build: its copies of the programmes are swapped for ours, so that identity holds. Returns
-    the pages it rendered when the memo keeps pages (for `_keep_rendered`)."""
-    handover, found_links, (revisions_made, events_made, site_made), rendered = in_background()
-    if handover is None:  # made in this process
+    rendered, the rest `sent` since), and keep what it made for the next build: its copies
+    of the programmes are swapped for ours, so that identity holds. Returns the pages it
+    rendered when the memo keeps pages (for `_keep_rendered`)."""
+    answer = in_background()
+    if answer is None:  # made in this process
         return {}
-    parts = [*arrived, *sent.arrived(), (handover, found_links)]
+    (revisions_made, events_made, site_made), rendered = answer
+    parts = [*arrived, *sent.arrived()]
     out.adopt(part for part, _ in parts)
     for _, links in parts:
         attributes |= links

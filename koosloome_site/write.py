@@ -297,8 +297,8 @@ class Writer:
         self._lock: int | None = None
         self._done = False  # committed: the state is saved
         self._pid = os.getpid()
-        self._child_began: int | None = None  # in a forked child: its first entry in _added
-        self._handed: int | None = None  # in a forked child: _added up to here is handed over
+        # In a forked child: its first entry in _added not handed over yet (None: none added).
+        self._child_began: int | None = None
         self._written_before = 0  # in a forked child: `written` when it began or last handed over
         self._marked = False  # a forked child has written into the spare
         self._aside: list[tuple[str, bytes, dict[str, bytes], int, Future[_Hashed]]] = []
@@ -543,11 +543,13 @@ class Writer:
             return None
         self._flush()
         self._settle()
-        begun = self._handed if self._handed is not None else self._child_began
-        added = self._added[begun:] if begun is not None else []
+        begun = self._child_began
+        if begun is None:  # it has added nothing
+            added, written = [], 0
+        else:
+            added, written = self._added[begun:], self.written - self._written_before
+            self._child_began, self._written_before = len(self._added), self.written
         names = [name for own, _ in added for name in own]
-        written = self.written - self._written_before if begun is not None else 0
-        self._handed, self._written_before = len(self._added), self.written
         return {
             "pid": os.getpid(),
             "added": [(list(own), group) for own, group in added],
