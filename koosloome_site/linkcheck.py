@@ -76,12 +76,14 @@ def check_site(
     pages: Iterable[Page] = (),
     templates_dir: Path | None = None,
     checked: Checked | None = None,
+    names_as_before: Mapping[str, object] | None = None,
 ) -> None:
     """check_links for a site whose pages were read as they were made (page_attributes).
     With `checked` (the preview's, kept from one build to the next), a page found fine last
     time is not looked at again while its links, the site's files and the ids it links to
-    are the very same."""
-    problems = problems_in(names, attributes, base_url, read, checked)
+    are the very same. `names_as_before`: a mapping with the very paths of `names`, known
+    without comparing them (write.Writer.paths_as_committed)."""
+    problems = problems_in(names, attributes, base_url, read, checked, names_as_before)
     if problems:
         raise BuildError(report(problems, pages, templates_dir))
 
@@ -131,12 +133,17 @@ def problems_in(
     base_url: str,
     read: Callable[[str], bytes],
     checked: Checked | None = None,
+    names_as_before: Mapping[str, object] | None = None,
 ) -> list[Problem]:
     """The problems of the pages whose `attributes` are given, in a site of the files
     `names`; `read` gives a page's bytes, for the few pages that need a closer look."""
     last = checked if checked is not None else Checked()
-    same_site = last.site is not None and last.site.same(base_url, names)
-    site = last.site if same_site and last.site is not None else _Site(base_url, names)
+    same_site = last.site is not None and last.site.same(base_url, names, names_as_before)
+    if same_site and last.site is not None:
+        site = last.site
+        site.names = names  # the same paths: as the next build's writer will know them
+    else:
+        site = _Site(base_url, names)
     fine: dict[str, tuple[Attributes, list[_Jump]]] = {}
     resolved: dict[tuple[str, bytes], _Target | None] = {}  # shared by all pages
     problems = []
@@ -182,11 +189,16 @@ class _Site:
         base = self.base_path.encode()
         self.files = {base + name.encode() for name in files}
         self.files |= {name[:-10] for name in self.files if name.endswith(b"/index.html")}
-        self._names = files
+        self.names = files
 
-    def same(self, base_url: str, files: Mapping[str, object]) -> bool:
-        """Whether this is the site of these very files."""
-        return base_url == self.base_url and files.keys() == self._names.keys()
+    def same(
+        self, base_url: str, files: Mapping[str, object], as_before: Mapping[str, object] | None
+    ) -> bool:
+        """Whether this is the site of these very files (which have the paths of
+        `as_before`, if given)."""
+        if base_url != self.base_url:
+            return False
+        return self.names is as_before or files.keys() == self.names.keys()
 
 
 class _Scanner:

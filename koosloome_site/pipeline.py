@@ -271,7 +271,8 @@ def build(
         with _indexer(config, search_index) as indexer:
             for page in render.render(ours, env, memo.rendered, templates_key):
                 add(PAGES, page)
-                arrived += sent.arrived()
+                if parallel:  # (asking costs a system call: a rebuild's thousand pages' worth)
+                    arrived += sent.arrived()
                 if indexer is not None:
                     for name, html in page.items():
                         indexer.add(name, html)
@@ -293,6 +294,7 @@ def build(
             planned,
             templates_dir,
             memo.checked if memo.keep else None,
+            out.paths_as_committed(),
         )
         lap("links")
         report.written = out.commit()

@@ -293,6 +293,9 @@ class Writer:
         self._held: dict[str, bytes] = {}  # as the output folder has them; not in the spare
         self._held_bytes = 0
         self._differs = False  # from what the output folder holds
+        # A path added that the last commit's site (Kept.paths) did not have, or may not have
+        # had: until then, this site's paths are the same as that one's if they are as many.
+        self._new_path = kept is None
         self._live: _Tree | None = None
         self._lock: int | None = None
         self._done = False  # committed: the state is saved
@@ -429,6 +432,7 @@ class Writer:
             return
         # File by file. Locals: this loop runs for thousands of files, build after build.
         known_digests = self._kept.digests if self._kept is not None else {}
+        known_paths = self._kept.paths if self._kept is not None else {}
         next_digests = self._next_digests if self._kept is not None else None
         live = self._live.files if self._live else {}
         digests = self._digests
@@ -437,6 +441,8 @@ class Writer:
         for name, data in files.items():
             if name in digests:
                 self._claim([*self._added, (files, group)])  # names both files
+            if name not in known_paths:
+                self._new_path = True
             last = known_digests.get(name)
             if last is not None and last[0] is data:
                 digest = last[1]
@@ -565,6 +571,7 @@ class Writer:
         spare goes only when every file it wrote is in this writer's record."""
         self._flush()
         children: set[int] = set()  # (one, in a build)
+        self._new_path = True  # (not looked at: a child is a big first build's)
         for handover in handovers:
             if not self._digests.keys().isdisjoint(handover["digests"]):
                 self._claim(self._added + handover["added"])
@@ -585,12 +592,24 @@ class Writer:
         held = self._held.get(name)
         return held if held is not None else (self.spare_path / name).read_bytes()
 
+    def paths_as_committed(self) -> Mapping[str, bytes] | None:
+        """The last commit's {path: digest} (the very mapping that `digests` was then) when
+        this site has the same paths so far, else None. Costs nothing: a part given as the
+        very same mapping as in that build has the paths it had then, and the others' paths
+        were looked up as they were added (comparing the 13,000 paths of a big site twice
+        was 3 ms of the preview's 65 ms rebuild)."""
+        self._flush()
+        kept = self._kept
+        if kept is None or self._new_path or len(self._digests) != len(kept.paths):
+            return None
+        return kept.paths
+
     def commit(self) -> int:
         """Put the site in place; returns how many files were written."""
         self._flush()
         self._settle()
         kept = self._kept
-        if kept is None or self._digests.keys() != kept.paths.keys():
+        if kept is None or self.paths_as_committed() is None:
             self._claim(self._added)  # the last build's very paths were checked then
         if kept is not None:
             kept.digests, kept.batches = self._next_digests, self._next_batches

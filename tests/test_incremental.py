@@ -219,6 +219,30 @@ def test_a_broken_link_on_a_page_the_other_core_rendered_fails_the_build(
     assert not out.exists()
 
 
+def test_the_preview_checks_links_against_the_site_as_it_is_after_a_rename(
+    tmp_path: Path,
+) -> None:
+    """A renamed programme file moves its pages to new paths and leaves the site as many
+    files as before: a link to its old page, on a page that did not change, must fail the
+    preview's next build, whose link check takes the last site's files as they were only
+    when the paths are the same."""
+    content = make_content(tmp_path)
+    edit(
+        content / "programmes" / "koopia-01.yaml",
+        "description: |\n",
+        "description: |\n  Vaata ka [koopiat](/programmid/koopia-02/).\n\n",
+    )
+    memo, out = BuildMemo(), tmp_path / "out"
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    before = manifest(out)
+    (content / "programmes" / "koopia-02.yaml").rename(content / "programmes" / "uus.yaml")
+    with pytest.raises(BuildError) as error:
+        pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    assert "lehel /programmid/koopia-01/: link /programmid/koopia-02/" in str(error.value)
+    assert manifest(out) == before
+
+
 @pytest.mark.parametrize("copies", [None, 40], ids=["whole", "stopped"])
 def test_the_preview_fills_its_spare_between_builds_and_builds_what_a_clean_build_does(
     tmp_path: Path, copies: int | None
