@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import compress, count
+from itertools import compress, count, repeat
 from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Any
@@ -550,14 +550,16 @@ def plan(
     config = content.config
     programmes = content.programmes
 
+    newest = changed.__getitem__  # (map: a preview's rebuild asks for thousands)
+
     def updated(sources: Iterable[Path]) -> dict[str, str]:
-        return _day(max(changed[p] for p in sources).date())
+        return _day(max(map(newest, sources)).date())
 
     wall_clock = now.replace(tzinfo=None)
     everything = (config.source, *changed)
     # the pages made from all the content (`changed` has every file, the site's own too)
     updated_anything = _day(max(changed.values()).date())
-    cards = tuple(listing.card for listing in listings)
+    cards = tuple(map(_CARD, listings))
     order, active, archive = memo.get("cards", cards, None, partial(_ordered_cards, cards))
     by_start = [(programmes[i], listings[i]) for i in order]
     pages = [
@@ -586,11 +588,11 @@ def plan(
     # page for many builds, and with the whole content it kept every old version of every
     # programme edited since.
     looked_up = replace(content, programmes=(), signatures={}, blob_ids={})
-    ended = tuple(bisect.bisect_right(listing.ends, wall_clock) for listing in listings)
-    newest = tuple(max(map(changed.__getitem__, sources)) for _, sources in refs)
+    ended = tuple(map(bisect.bisect_right, map(_ENDS, listings), repeat(wall_clock)))
+    dated = tuple(max(map(newest, sources)) for _, sources in refs)
     pages += memo.each(
         "pages",
-        (programmes, tuple(refs), ended, newest),
+        (programmes, tuple(refs), ended, dated),
         (today, config),
         lambda i: _programme_page(looked_up, programmes[i], now, changed, refs[i][1]),
     )
@@ -598,7 +600,7 @@ def plan(
     by_topic, sources_of = memo.get(
         "by topic",
         (cards, content.topics),
-        (tuple(p.topics for p in programmes), tuple(p.source for p in programmes)),
+        (tuple(map(_TOPICS, programmes)), tuple(map(_SOURCE, programmes))),
         partial(_by_topic, content, cards),
     )
     topic_list = sorted(content.topics.values(), key=lambda t: t.title)
@@ -617,7 +619,10 @@ def plan(
         )
     )
     for topic in topic_list:
-        listed = sorted(by_topic[topic.slug], key=lambda c: (c.state == "past", c.slug))
+        cards_here = by_topic[topic.slug]  # (the very list while no card changed)
+        listed = memo.get(
+            ("listed", topic.slug), (cards_here,), None, partial(sorted, cards_here, key=_listed)
+        )
         sources = [topic.source, *sources_of[topic.slug]]
         pages.append(
             Page(
@@ -646,10 +651,14 @@ def plan(
             "calendar_help.html",
             {
                 "site_feed": site_feed(content),
-                "programme_feeds": [
-                    (p.title, urls.programme(p.slug), listing.feed)
-                    for p, listing in reversed(by_start)
-                ],
+                "programme_feeds": memo.get(
+                    "programme feeds",
+                    (cards, tuple(map(_FEED, listings))),
+                    None,
+                    lambda: [
+                        (cards[i].title, cards[i].url, listings[i].feed) for i in reversed(order)
+                    ],
+                ),
                 "topic_feeds": [
                     (t.title, urls.topic(t.slug), topic_feed(content, t)) for t in topic_list
                 ],
@@ -699,6 +708,13 @@ def plan(
 
 
 _SESSIONS = attrgetter("sessions")
+_CARD, _ENDS, _FEED = attrgetter("card"), attrgetter("ends"), attrgetter("feed")
+_TOPICS, _SOURCE = attrgetter("topics"), attrgetter("source")
+
+
+def _listed(card: ProgrammeCard) -> tuple[bool, str]:
+    """A topic's programmes: what is on or ahead first, then the past, by slug."""
+    return card.state == "past", card.slug
 
 
 def _ordered_cards(
