@@ -41,9 +41,7 @@ def main() -> int:
     written: list[int] = []
     originals: dict[Path, str] = {}
     for i in range(edits):
-        path = files[(i * 7919) % len(files)]
-        text = originals.setdefault(path, path.read_text("utf-8"))
-        path.write_text(text.replace("  title: ", f"  title: Muudetud {i} ", 1), "utf-8")
+        path = edit_one(files, i, originals)
         started = time.perf_counter()
         report = pipeline.build(
             content,
@@ -61,6 +59,15 @@ def main() -> int:
         path.write_text(text, "utf-8")
     print(json.dumps({"first": first, "fills": fills, "edits": times, "written": written}))
     return 0
+
+
+def edit_one(files: list[Path], i: int, originals: dict[Path, str]) -> Path:
+    """The i-th edit: one session title in one file (a different one each time, as an
+    editor moves on); `originals` keeps each file's text as it was, to put back."""
+    path = files[(i * 7919) % len(files)]
+    text = originals.setdefault(path, path.read_text("utf-8"))
+    path.write_text(text.replace("  title: ", f"  title: Muudetud {i} ", 1), "utf-8")
+    return path
 
 
 def fill(output: Path, memo: BuildMemo) -> float:
