@@ -12,7 +12,7 @@ clock: an unchanged site gives a byte-identical feed.
 from __future__ import annotations
 
 import datetime as dt
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -25,6 +25,9 @@ from .pages import Page
 
 NAMESPACE = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+_SLUG = attrgetter("slug")
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -46,9 +49,9 @@ def feed(
     page_changed = {page.path: page.changed for page in pages if page.changed is not None}
     programmes = content.programmes
     # when what each programme's page shows last changed
-    changed_at = tuple(page_changed[urls.programme(p.slug)] for p in programmes)
+    changed_at = tuple(map(page_changed.__getitem__, map(urls.programme, map(_SLUG, programmes))))
 
-    def entry(i: int) -> tuple[tuple[dt.datetime, str], str]:
+    def entry(i: int) -> tuple[tuple[dt.datetime, str], bytes]:
         """The programme's place in the feed (newest first) and its <entry>."""
         programme, updated = programmes[i], changed_at[i]
         published: dt.datetime | None = None
@@ -58,7 +61,8 @@ def feed(
             updated = max(updated, published)
         topics = tuple(content.topics[slug] for slug in programme.topics)
         address = base + urls.programme(programme.slug)
-        return (updated, programme.slug), _entry(address, programme, topics, updated, published)
+        text = _entry(address, programme, topics, updated, published)
+        return (updated, programme.slug), text.encode()  # (encoded once, not at every edit)
 
     # A topic renamed makes every entry again: rare, and its programmes' pages change too.
     made = memo.each("atom", (programmes, changed_at), (base, zone, content.topics), entry)
@@ -90,10 +94,10 @@ def feed(
     ElementTree.indent(root)
     head = ElementTree.tostring(root, encoding="unicode")
     head = head.removesuffix("</feed>").rstrip("\n") + "\n"  # entries follow, indented
-    parts = ["<?xml version='1.0' encoding='utf-8'?>\n", head]
+    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n{head}".encode()]
     parts += [text for _, text in entries]
-    parts.append("</feed>\n")
-    return "".join(parts).encode()
+    parts.append(b"</feed>\n")
+    return b"".join(parts)
 
 
 def _entry(

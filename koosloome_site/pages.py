@@ -500,17 +500,22 @@ def listings(content: Content, today: dt.date, memo: Memo[Any] | None = None) ->
     (one memo pass)."""
     memo = Memo() if memo is None else memo
     programmes = content.programmes
-    last: dict[str, Listing] | None = None
+    before = memo.last("listings")
+    last: list[Listing] = [] if before is None else before[1]
+    by_slug: dict[str, Listing] | None = None
 
     def make(i: int) -> Listing:
-        nonlocal last
+        nonlocal by_slug
         made = _listing(content, programmes[i], today)
-        if last is None:
-            before = memo.last("listings")
-            last = {} if before is None else {x.card.slug: x for x in before[1]}
         # The last card and feed links when equal: an edit to a session leaves them as they
-        # were, and the lists made from a thousand cards are then reused (`plan`).
-        was = last.get(made.card.slug)
+        # were, and the lists made from a thousand cards are then reused (`plan`). The last
+        # listing is most often in the same place (an edit), else found by slug.
+        slug = made.card.slug
+        was = last[i] if i < len(last) and last[i].card.slug == slug else None
+        if was is None:
+            if by_slug is None:
+                by_slug = {x.card.slug: x for x in last}
+            was = by_slug.get(slug)
         if was is None:
             return made
         return replace(

@@ -623,7 +623,10 @@ class Writer:
         for name, data in self._held.items():
             self._put(name, data, self._digests[name])
         self._held, self._held_bytes = {}, 0
-        self._delete_from_spare(self._spare.keys() - self._digests.keys())  # not in the site
+        # Every file of the site is in the spare by now: only as many files again means no
+        # other (comparing 13,000 paths was 2% of the preview's rebuild).
+        if len(self._spare) != len(self._digests):
+            self._delete_from_spare(self._spare.keys() - self._digests.keys())  # not the site's
         written_tree = _tree(self.spare_path, self._spare)
         # The record of what the output was built from goes before the output changes: a
         # build stopped between the two must not leave it vouching for the other site (the
