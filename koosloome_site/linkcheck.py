@@ -29,7 +29,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -109,8 +108,9 @@ Attributes = tuple[tuple[bytes, ...], frozenset[bytes]]
 
 def page_attributes(name: str, data: bytes, base_url: str, memo: Memo[Any]) -> Attributes:
     """What the check needs of one page, read once per page as the build makes it."""
+    # (the scanner looked up only when the page is new: a rebuild asks for a thousand)
     attributes: Attributes = memo.get(
-        name, (data,), base_url, partial(_scanner(base_url).attributes, data)
+        name, (data,), base_url, lambda: _scanner(base_url).attributes(data)
     )
     return attributes
 
