@@ -62,13 +62,17 @@ def counted(tree: Path, content: Path, output: Path, edits: int) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("content", type=Path)
-    p.add_argument("trees", type=Path, nargs="+")
+    p.add_argument("trees", type=Path, nargs="*")
     p.add_argument("--edits", type=int, default=8)
-    p.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)
+    # the process under callgrind: its tree and output folder
+    p.add_argument("--counted", type=Path, nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
-    if args.counted:  # the inner process: CONTENT OUTPUT TREE
-        counted(args.trees[1], args.content, args.trees[0], args.edits)
+    if args.counted:
+        tree, output = args.counted
+        counted(tree, args.content, output, args.edits)
         return 0
+    if not args.trees:
+        p.error("name at least one TREE")
     with tempfile.TemporaryDirectory(prefix="warm-instructions-") as tmp:
         running = []
         for n, tree in enumerate(args.trees):
@@ -76,8 +80,8 @@ def main() -> int:
             shutil.copytree(args.content, place / "content", symlinks=True)
             argv = [
                 "valgrind", "--tool=callgrind", f"--callgrind-out-file={place}/cg.out",
-                sys.executable, __file__, str(place / "content"), str(place / "out"),
-                str(tree.resolve()), "--edits", str(args.edits), "--counted",
+                sys.executable, __file__, str(place / "content"), "--edits", str(args.edits),
+                "--counted", str(tree.resolve()), str(place / "out"),
             ]  # fmt: skip
             log = (place / "valgrind.log").open("w")
             running.append((tree, place, subprocess.Popen(argv, stdout=log, stderr=log)))
