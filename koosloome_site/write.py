@@ -295,7 +295,7 @@ class Writer:
         self._differs = False  # from what the output folder holds
         # A path added that the last commit's site (Kept.paths) did not have, or may not have
         # had: until then, this site's paths are the same as that one's if they are as many.
-        self._new_path = kept is None
+        self._new_path = False
         self._live: _Tree | None = None
         self._lock: int | None = None
         self._done = False  # committed: the state is saved
@@ -432,7 +432,6 @@ class Writer:
             return
         # File by file. Locals: this loop runs for thousands of files, build after build.
         known_digests = self._kept.digests if self._kept is not None else {}
-        known_paths = self._kept.paths if self._kept is not None else {}
         next_digests = self._next_digests if self._kept is not None else None
         live = self._live.files if self._live else {}
         digests = self._digests
@@ -441,8 +440,6 @@ class Writer:
         for name, data in files.items():
             if name in digests:
                 self._claim([*self._added, (files, group)])  # names both files
-            if name not in known_paths:
-                self._new_path = True
             last = known_digests.get(name)
             if last is not None and last[0] is data:
                 digest = last[1]
@@ -462,6 +459,8 @@ class Writer:
         digests |= own
         self._added.append((own, group))
         if self._kept is not None:  # (a one-off build keeps nothing: it would hold the site)
+            # (in C, once a part: not one look-up per file on the loop above)
+            self._new_path = self._new_path or not own.keys() <= self._kept.paths.keys()
             self._next_units[id(files)] = unit = (files, own)
             if in_spare:
                 self._units_in_spare[id(files)] = unit
@@ -609,7 +608,7 @@ class Writer:
         self._flush()
         self._settle()
         kept = self._kept
-        if kept is None or self.paths_as_committed() is None:
+        if self.paths_as_committed() is None:
             self._claim(self._added)  # the last build's very paths were checked then
         if kept is not None:
             kept.digests, kept.batches = self._next_digests, self._next_batches
