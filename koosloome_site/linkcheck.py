@@ -91,7 +91,7 @@ def find_problems(
     files: Mapping[str, bytes], base_url: str, memo: Memo[Any] | None = None
 ) -> list[Problem]:
     """With a `memo`, a page's links and ids are read again only when its bytes are not
-    those of the last build (the very same object, kept by render.render's memo)."""
+    those of the last build (the very same object)."""
     memo = Memo() if memo is None else memo
     attributes = {
         name: page_attributes(name, data, base_url, memo)

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import gc
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -177,6 +177,21 @@ def build(
             partial(render.environment, templates_dir, config, assets),
         )
 
+        def with_links(page: pages.Page) -> _Rendered:
+            files = render.render(page, env)
+            return files, {
+                name: linkcheck.page_attributes(name, data, config.base_url, memo.links)
+                for name, data in files.items()
+            }
+
+        def rendered(those: Iterable[pages.Page]) -> Iterator[_Rendered]:
+            """Each page's files and their links; for a page `plan` gave again (the very same
+            object) the very same as the last build's, which the writer takes whole: a
+            rebuild's thousand unchanged pages cost a look-up each."""
+            for page in those:
+                key = (templates_key, page)
+                yield memo.rendered.get(page.path, (), key, partial(with_links, page))
+
         # On a big site the other core makes and writes the calendar files (the costliest
         # output) and the timelines, while this one plans the pages and renders the site's
         # own; then each renders programme pages, this one from the first programme on, the
@@ -217,19 +232,20 @@ def build(
             theirs = () if shares is None else shares.back()
             mine = (pages.programme_page(content, programmes[i], now, changed) for i in theirs)
             names: list[str] = []
-            rendered: dict[str, bytes] = {}  # for the memo, which keeps them (the preview's)
-            for page in render.render(mine, env, memo.rendered, templates_key):
-                add(PAGES, page)
-                names += page
+            kept: dict[str, bytes] = {}  # for the memo, which keeps them (the preview's)
+            for files, links in rendered(mine):
+                out.add(files, PAGES)
+                attributes.update(links)
+                names += files
                 if memo.keep:
-                    rendered |= page
+                    kept |= files
                 if len(names) >= PAGES_SENT_TOGETHER:
                     hand_over(names)
                     names = []
             if not hand_over(names):  # the last part
                 return None
             made_here = tuple(_by_slug(m.made()) for m in (memo.revisions, memo.events, memo.site))
-            return made_here, rendered
+            return made_here, kept
 
         in_background = background.start(calendars_and_pages, worth_it=parallel)
         if in_background is calendars_and_pages and not search_index:  # in this process:
@@ -269,12 +285,13 @@ def build(
         # Each page goes to Pagefind as it is rendered: it indexes on the other core meanwhile.
         arrived: list[_Part] = []  # the child's parts, taken in as they come
         with _indexer(config, search_index) as indexer:
-            for page in render.render(ours, env, memo.rendered, templates_key):
-                add(PAGES, page)
+            for files, links in rendered(ours):
+                out.add(files, PAGES)
+                attributes.update(links)
                 if parallel:  # (asking costs a system call: a rebuild's thousand pages' worth)
                     arrived += sent.arrived()
                 if indexer is not None:
-                    for name, html in page.items():
+                    for name, html in files.items():
                         indexer.add(name, html)
             lap("render")
             if indexer is not None:
@@ -283,8 +300,8 @@ def build(
                 in_background = lambda: made_here  # noqa: E731
                 add("otsinguindeks", indexer.files())
         lap("search")
-        rendered = _adopt(in_background, arrived, sent, memo, programmes, out, attributes)
-        _keep_rendered(planned, rendered, memo, templates_key, config.base_url, attributes)
+        theirs = _adopt(in_background, arrived, sent, memo, programmes, out, attributes)
+        _keep_rendered(planned, theirs, memo, templates_key, attributes)
         lap("outputs")
         linkcheck.check_site(
             out.digests,
@@ -364,6 +381,8 @@ def _templates_key(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
 _Handover = tuple[tuple[dict[Any, Any], ...], dict[str, bytes]] | None
 if TYPE_CHECKING:  # (linkcheck is imported as the content loads)
     _Part = tuple[dict[str, Any], dict[str, linkcheck.Attributes]]
+    # A page's files and their links (each file's).
+    _Rendered = tuple[dict[str, bytes], dict[str, linkcheck.Attributes]]
 PAGES_SENT_TOGETHER = 50  # the child's pages whose files and links go to this process at once
 
 
@@ -429,7 +448,6 @@ def _keep_rendered(
     rendered: dict[str, bytes],
     memo: BuildMemo,
     templates_key: object,
-    base_url: str,
     attributes: dict[str, linkcheck.Attributes],
 ) -> None:
     """The pages the child rendered (the preview's first build), kept in this process's
@@ -440,9 +458,8 @@ def _keep_rendered(
     for page in planned:
         target = urls.output_file(page.path)
         if target in rendered:
-            data = rendered[target]
-            memo.rendered.get(target, (), (templates_key, page), _given({target: data}))
-            memo.links.get(target, (data,), base_url, _given(attributes[target]))
+            made = {target: rendered[target]}, {target: attributes[target]}
+            memo.rendered.get(page.path, (), (templates_key, page), _given(made))
 
 
 def _given(value: R) -> Callable[[], R]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import traceback
-from collections.abc import Iterable, Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,6 @@ import markupsafe
 
 from . import urls
 from .errors import BuildError
-from .memo import Memo
 from .model import SiteConfig
 from .pages import Page
 from .templatecache import TEMPLATE_CACHE
@@ -114,23 +111,9 @@ class _Environment(jinja2.Environment):
     template_class = _Template
 
 
-def render(
-    pages: Iterable[Page],
-    env: jinja2.Environment,
-    memo: Memo[dict[str, bytes]] | None = None,
-    templates_key: object = None,
-) -> Iterator[dict[str, bytes]]:
-    """Each page through its template, one at a time: {output file: bytes}. With a `memo`, a
-    page equal to one of the last build (the very same object, when pages.plan reused it)
-    is the very same mapping, as long as the templates (`templates_key`) are the same too
-    (write.Writer takes such a mapping whole)."""
-    memo = Memo() if memo is None else memo
-    for page in pages:
-        target = urls.output_file(page.path)
-        yield memo.get(target, (), (templates_key, page), partial(_render, target, page, env))
-
-
-def _render(target: str, page: Page, env: jinja2.Environment) -> dict[str, bytes]:
+def render(page: Page, env: jinja2.Environment) -> dict[str, bytes]:
+    """A page through its template: {output file: bytes}."""
+    target = urls.output_file(page.path)
     try:
         html = env.get_template(page.template).render(page=page, **page.full_context())
     except jinja2.TemplateSyntaxError as error:

@@ -41,7 +41,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from koosloome_site import pipeline, render, serve, validate, write
+from koosloome_site import background, pipeline, render, serve, validate, write
 from koosloome_site.errors import BuildError
 from koosloome_site.memo import BuildMemo, Memo
 from koosloome_site.model import Programme
@@ -303,16 +303,29 @@ def test_the_pages_rendered_on_the_other_core_are_kept_for_the_next_build(
     again, just as it would not render again a page rendered here."""
     content = make_content(tmp_path)
     memo, out = BuildMemo(), tmp_path / "out"
+    real_front = background.Shares.front
+
+    def front_once_the_child_has_one(shares: background.Shares) -> Any:
+        # Which process gets to a page first is a matter of timing: here, surely the child.
+        deadline = time.monotonic() + 30
+        while background._TAKEN.unpack_from(shares._taken)[1] == 0:
+            assert time.monotonic() < deadline, "the child took no page"
+            time.sleep(0.005)
+        yield from real_front(shares)
+
+    monkeypatch.setattr(background.Shares, "front", front_once_the_child_has_one)
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
+    monkeypatch.undo()
     assert forks[-1], "the calendars and a share of the pages were made in a child"
     rendered: list[str] = []
-    real_render = render._render
+    real_render = render.render
 
-    def spy(target: str, page: Any, env: Any) -> dict[str, bytes]:
-        rendered.append(target)
-        return real_render(target, page, env)
+    def spy(page: Any, env: Any) -> dict[str, bytes]:
+        files = real_render(page, env)
+        rendered.extend(files)
+        return files
 
-    monkeypatch.setattr(render, "_render", spy)
+    monkeypatch.setattr(render, "render", spy)
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
     assert rendered == []
     retitle_session(content, tmp_path)
