@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, insort
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from operator import attrgetter, is_
 from typing import Any
@@ -69,17 +70,18 @@ def feeds(
     content: Content,
     revisions: Revisions,
     memo: Memo[Any] | None = None,
-    emit: Callable[[dict[str, bytes]], None] | None = None,
+    emit: Callable[[Iterable[dict[str, bytes]]], None] | None = None,
 ) -> dict[str, bytes]:
     """Every calendar file of the site: {output path: bytes}. With a `memo`, a programme's
     events and files are made again only when it or its sessions' revisions changed. With
-    `emit`, the files are handed to it a few at a time instead, and not kept."""
+    `emit`, the files are handed to it instead, and not kept: in parts (a programme's each,
+    then a feed each), as it takes them from the iterable it is given."""
     memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
     files: dict[str, bytes] = {}
     if emit is None:
-        emit = files.update
+        emit = partial(_update_each, files)
     programmes = content.programmes
     # the same objects when unchanged (map: a preview's rebuild asks for a thousand)
     found = tuple(map(revisions.__getitem__, map(_SLUG, programmes)))
@@ -89,10 +91,15 @@ def feeds(
         base,
         lambda i: _programme_files(programmes[i], base, found[i]),
     )
-    by_programme: dict[str, list[_Entry]] = {}
-    for programme, (entries, own) in zip(programmes, made, strict=True):
-        by_programme[programme.slug] = entries
-        emit(own)
+    made_entries: list[list[_Entry]] = []
+
+    def each_files() -> Iterator[dict[str, bytes]]:
+        for entries, own in made:
+            made_entries.append(entries)
+            yield own
+
+    emit(each_files())  # (one call: a preview's rebuild hands over a thousand parts)
+    by_programme = dict(zip(map(_SLUG, programmes), made_entries, strict=True))
     by_topic: dict[str, list[list[_Entry]]] = {slug: [] for slug in content.topics}
     for programme in content.programmes:
         for slug in programme.topics:
@@ -105,11 +112,16 @@ def feeds(
             base + urls.topic(topic.slug),
         )
         topic_feed = _many(memo, ("topic", topic.slug), tuple(by_topic[topic.slug]), heading)
-        emit({urls.topic_feed(topic.slug): topic_feed})
+        emit(({urls.topic_feed(topic.slug): topic_feed},))
     heading = (config.title, config.description, base)
     site_feed = _many(memo, "site", tuple(by_programme.values()), heading)
-    emit({urls.SITE_FEED: site_feed})
+    emit(({urls.SITE_FEED: site_feed},))
     return files
+
+
+def _update_each(files: dict[str, bytes], parts: Iterable[dict[str, bytes]]) -> None:
+    for part in parts:
+        files.update(part)
 
 
 def _programme_files(

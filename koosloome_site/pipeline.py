@@ -226,7 +226,7 @@ def build(
             found = revisions.session_revisions(
                 content_dir, programmes, changed, memo.revisions, content.blob_ids
             )
-            feeds.feeds(content, found, memo.events, partial(out.add, group=CALENDARS))
+            feeds.feeds(content, found, memo.events, partial(out.add_each, group=CALENDARS))
             _timelines(programmes, memo, out)
             hand_over([])
             theirs = () if shares is None else shares.back()
@@ -336,8 +336,7 @@ def _timelines(programmes: tuple[Programme, ...], memo: BuildMemo, out: write.Wr
     made = memo.site.each_one(
         "timelines", (programmes,), None, lambda i: timeline.timelines((programmes[i],))
     )
-    for files in made:  # one part each: the writer takes an unchanged one whole
-        out.add(files, TIMELINES)
+    out.add_each(made, TIMELINES)  # one part each: the writer takes an unchanged one whole
 
 
 def _indexer(config: SiteConfig, wanted: bool) -> AbstractContextManager[Any]:
