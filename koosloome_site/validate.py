@@ -309,20 +309,25 @@ def load_content(
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.
     existing = {folder: {stem for stem, _ in paths} for folder, paths in files.items()}
-    for ref in reader.references:
-        if ref.slug not in existing[ref.folder]:
-            suggestion = did_you_mean(ref.slug, existing[ref.folder])
-            reader.problems.add(
-                ref.position,
-                ref.field,
-                msg("'{slug}' ei leidu kaustas {folder}/", slug=ref.slug, folder=ref.folder),
-                suggestion
-                or msg(
-                    "loo fail {folder}/{slug}.yaml või paranda tunnus",
-                    folder=ref.folder,
-                    slug=ref.slug,
-                ),
-            )
+    refs = reader.references
+    unresolved = partial(_unresolved, refs, existing)
+    if memo is not None and dirty is not None:  # the preview: the last build's answer while
+        # the files and references are the same (compared in C: a rebuild's thousands of
+        # references cost a tenth of resolving them again; not kept on disk)
+        unresolved = partial(memo.get, "unresolved", (), (existing, refs), unresolved)
+    for ref in unresolved():
+        suggestion = did_you_mean(ref.slug, existing[ref.folder])
+        reader.problems.add(
+            ref.position,
+            ref.field,
+            msg("'{slug}' ei leidu kaustas {folder}/", slug=ref.slug, folder=ref.folder),
+            suggestion
+            or msg(
+                "loo fail {folder}/{slug}.yaml või paranda tunnus",
+                folder=ref.folder,
+                slug=ref.slug,
+            ),
+        )
     if reader.problems.items or config is None:
         raise ContentError(reader.problems.items)
     return Content(
@@ -334,6 +339,11 @@ def load_content(
         signatures=signatures,
         blob_ids=reader.blob_ids,
     )
+
+
+def _unresolved(references: list[Reference], existing: dict[str, set[str]]) -> list[Reference]:
+    """The references to entities with no file."""
+    return [ref for ref in references if ref.slug not in existing[ref.folder]]
 
 
 def _inside(root: Path, touched: Collection[str]) -> set[Path]:
