@@ -12,8 +12,8 @@ import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import compress, count, repeat
-from operator import attrgetter, is_not
+from itertools import chain, compress, count, repeat
+from operator import attrgetter, is_not, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -594,7 +594,8 @@ def plan(
     # programme edited since.
     looked_up = replace(content, programmes=(), signatures={}, blob_ids={})
     ended = tuple(map(bisect.bisect_right, map(_ENDS, listings), repeat(wall_clock)))
-    dated = tuple(max(map(newest, sources)) for _, sources in refs)
+    dated = tuple(map(max, map(map, repeat(newest), map(_SOURCES, refs))))  # (in C)
+    programme_pages = slice(len(pages), len(pages) + len(programmes))
     pages += memo.each(
         "pages",
         (programmes, tuple(refs), ended, dated),
@@ -700,21 +701,20 @@ def plan(
             pages.append(page)
     pages.append(Page(urls.SEARCH, "search.html", {"updated": updated([config.source])}, ()))
     # Statuses ("Tulemas", days left) are as of the build; freshness.js updates them later.
+    # One JSON-LD graph per page (structured_data.py): the site and its publisher. (A
+    # programme's page has both of its own, made with it.)
     as_of = _day(today)
-    for page in pages:
-        page.context["as_of"] = as_of
-    # One JSON-LD graph per page (structured_data.py): the site and its publisher, unless the
-    # page has its own (a programme's).
     site_graph = structured_data.site_graph(content)
-    for page in pages:
-        if page.more is None:
-            page.context.setdefault("json_ld", site_graph)
+    for page in chain(pages[: programme_pages.start], pages[programme_pages.stop :]):
+        page.context["as_of"] = as_of
+        page.context.setdefault("json_ld", site_graph)
     return pages
 
 
 _SESSIONS = attrgetter("sessions")
 _CARD, _ENDS, _FEED = attrgetter("card"), attrgetter("ends"), attrgetter("feed")
 _TOPICS, _SOURCE = attrgetter("topics"), attrgetter("source")
+_SOURCES = itemgetter(1)  # of a programme's (referenced, sources)
 
 
 def _listed(card: ProgrammeCard) -> tuple[bool, str]:
