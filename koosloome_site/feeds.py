@@ -26,8 +26,8 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
-from operator import attrgetter, is_
+from itertools import chain, compress, count
+from operator import attrgetter, is_, is_not, itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,8 +37,8 @@ from .memo import Memo
 from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
 from .pages import in_calendar, session_description, session_summary, session_where
 from .revisions import Revision, Revisions
+from .write import Data, Joined
 
-Buffer = bytes | memoryview  # what b"".join takes
 PRODID = "-//Sotsiaalse Innovatsiooni Labor//koosloome-site//ET"
 REFRESH = "PT6H"  # how often subscribed calendars are asked to look again (a DURATION)
 LINE_OCTETS = 75  # RFC 5545 3.1, not counting the CRLF
@@ -70,8 +70,8 @@ def feeds(
     content: Content,
     revisions: Revisions,
     memo: Memo[Any] | None = None,
-    emit: Callable[[Iterable[dict[str, bytes]]], None] | None = None,
-) -> dict[str, bytes]:
+    emit: Callable[[Iterable[dict[str, Data]]], None] | None = None,
+) -> dict[str, Data]:
     """Every calendar file of the site: {output path: bytes}. With a `memo`, a programme's
     events and files are made again only when it or its sessions' revisions changed. With
     `emit`, the files are handed to it instead, and not kept: in parts (a programme's each,
@@ -79,7 +79,7 @@ def feeds(
     memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
-    files: dict[str, bytes] = {}
+    files: dict[str, Data] = {}
     if emit is None:
         emit = partial(_update_each, files)
     programmes = content.programmes
@@ -93,7 +93,7 @@ def feeds(
     )
     made_entries: list[list[_Entry]] = []
 
-    def each_files() -> Iterator[dict[str, bytes]]:
+    def each_files() -> Iterator[dict[str, Data]]:
         for entries, own in made:
             made_entries.append(entries)
             yield own
@@ -119,18 +119,19 @@ def feeds(
     return files
 
 
-def _update_each(files: dict[str, bytes], parts: Iterable[dict[str, bytes]]) -> None:
+def _update_each(files: dict[str, Data], parts: Iterable[dict[str, Data]]) -> None:
     for part in parts:
         files.update(part)
 
 
 def _programme_files(
     programme: Programme, base: str, revisions: dict[str, Revision]
-) -> tuple[list[_Entry], dict[str, bytes]]:
+) -> tuple[list[_Entry], dict[str, Data]]:
     """A programme's events, its feed and a file per session."""
     host = urlsplit(base).hostname or "localhost"
     page = base + urls.programme(programme.slug)
-    entries, files = [], {}
+    entries: list[_Entry] = []
+    files: dict[str, Data] = {}
     for session in filter(in_calendar, programme.sessions):
         entry = event(programme, session, page, host, revisions[session.id])
         files[urls.session_event(programme.slug, session.id)] = _single(entry)
@@ -141,9 +142,14 @@ def _programme_files(
     return entries, files
 
 
-def _feed(name: str, description: str, url: str, events: Iterable[Buffer]) -> bytes:
+def _feed(name: str, description: str, url: str, events: Iterable[bytes]) -> bytes:
     """A subscription: named, refreshed regularly. It always carries the time zone, which also
     keeps a feed with no events valid (a calendar needs at least one component)."""
+    # One join: a programme's feed is made whole; the many programmes' feeds are made in parts.
+    return b"".join([_feed_head(name, description, url), *events, _END])
+
+
+def _feed_head(name: str, description: str, url: str) -> bytes:
     # NAME is RFC 7986; X-WR-CALNAME and X-WR-CALDESC are what clients read today.
     lines = []
     if description:
@@ -156,16 +162,7 @@ def _feed(name: str, description: str, url: str, events: Iterable[Buffer]) -> by
         f"X-PUBLISHED-TTL:{REFRESH}",
         f"X-WR-TIMEZONE:{TIMEZONE}",
     ]
-    # One join: the site's feed is megabytes, and every copy of it counts in a build's memory.
-    return b"".join(
-        [
-            _HEAD,
-            _content(lines),
-            TALLINN_VTIMEZONE,
-            *events,
-            _END,
-        ]
-    )
+    return _HEAD + _content(lines) + TALLINN_VTIMEZONE
 
 
 _ORDER, _ICAL, _SLUG = attrgetter("order"), attrgetter("ical"), attrgetter("slug")
@@ -173,66 +170,50 @@ _ORDER, _ICAL, _SLUG = attrgetter("order"), attrgetter("ical"), attrgetter("slug
 
 def _many(
     memo: Memo[Any], name: Hashable, lists: tuple[list[_Entry], ...], heading: tuple[str, str, str]
-) -> bytes:
+) -> Joined:
     """The feed of many programmes' events (`lists`, a programme's each); made again only
     when one of them changed, from the order it had then, and with the bytes it had for
-    each month whose events are the same."""
+    each month whose events are the same. In parts, a month each: the site's feed is
+    megabytes, and an edit changes a month or two of it."""
 
-    def make() -> tuple[bytes, list[_Entry], _Months]:
+    def make() -> tuple[Joined, list[_Entry], _Months]:
         last = memo.last(name)
         ordered = _ordered(lists, last)
-        events, months = _by_month(ordered, last[1] if last is not None else None)
-        feed = _feed(*heading, events)
-        first = len(feed) - len(_END) - sum(map(len, events))  # where the events begin
-        at = {
-            month: (entries, first + start, first + end)
-            for month, (entries, start, end) in months.items()
-        }
-        return feed, ordered, at
+        months = _by_month(ordered, last[1][2] if last is not None else {})
+        feed = Joined([_feed_head(*heading), *map(_BYTES, months.values()), _END])
+        return feed, ordered, months
 
-    feed: bytes = memo.get(name, lists, heading, make)[0]
+    feed: Joined = memo.get(name, lists, heading, make)[0]
     return feed
 
 
-# A feed's events month by month, where they lie in it: {"2025-03-": (entries, start, end)}.
-_Months = dict[str, tuple[list[_Entry], int, int]]
+# A feed's events month by month, and their bytes: {"2025-03-": (entries, bytes)}.
+_Months = dict[str, tuple[list[_Entry], bytes]]
 _MONTH = len("2025-03-")  # an entry's order begins with its month
+_BYTES = itemgetter(1)
 
 
-def _by_month(
-    ordered: list[_Entry], last: tuple[bytes, list[_Entry], _Months] | None
-) -> tuple[list[Buffer], _Months]:
-    """The serialised events of `ordered`, and where each month's lie among them (counted
-    from the first event): a month whose entries are the very same as in the `last` feed
-    takes its bytes from that feed, the others their entries' bytes. The site's feed is
-    megabytes and an edit changes a few of its months: joining it whole took a tenth of the
-    preview's rebuild at 1,000 programmes."""
-    feed, _, before = last if last is not None else (b"", [], {})
-    kept = memoryview(feed)
-    events: list[Buffer] = []
+def _by_month(ordered: list[_Entry], before: _Months) -> _Months:
+    """The entries of `ordered` month by month, with their bytes: a month whose entries are
+    the very same as `before` (the last feed's) is the very same."""
     months: _Months = {}
-    start = at = 0
+    start = 0
     while start < len(ordered):
         month = ordered[start].order[:_MONTH]
         end = bisect_left(ordered, month + "\uffff", start, key=_ORDER)
         entries = ordered[start:end]
         old = before.get(month)
         if old is not None and len(old[0]) == len(entries) and all(map(is_, old[0], entries)):
-            events.append(kept[old[1] : old[2]])
-            size = old[2] - old[1]
-        else:  # not joined here: the feed is joined once, and a big site's is 40 MB
-            parts = list(map(_ICAL, entries))
-            events += parts
-            size = sum(map(len, parts))
-        months[month] = (entries, at, at + size)
-        at += size
+            months[month] = old
+        else:
+            months[month] = entries, b"".join(map(_ICAL, entries))
         start = end
-    return events, months
+    return months
 
 
 def _ordered(
     lists: tuple[list[_Entry], ...],
-    last: tuple[Sequence[Any], tuple[bytes, list[_Entry], _Months]] | None,
+    last: tuple[Sequence[Any], tuple[Joined, list[_Entry], _Months]] | None,
 ) -> list[_Entry]:
     """The entries of `lists` in feed order. A big site's feed has ten thousand, and an edit
     changes a programme or two: the `last` feed's order is taken (with the lists it was made
@@ -240,9 +221,13 @@ def _ordered(
     in place."""
     if last is not None:
         last_lists, (_, ordered, _) = last
-        now, before = {id(x) for x in lists}, {id(x) for x in last_lists}
-        gone = [x for x in last_lists if id(x) not in now]
-        came = [x for x in lists if id(x) not in before]
+        if len(lists) == len(last_lists):  # the same programmes: by place, in C
+            places = list(compress(count(), map(is_not, lists, last_lists)))
+            gone, came = [last_lists[i] for i in places], [lists[i] for i in places]
+        else:
+            now, before = {id(x) for x in lists}, {id(x) for x in last_lists}
+            gone = [x for x in last_lists if id(x) not in now]
+            came = [x for x in lists if id(x) not in before]
         if len(gone) + len(came) <= _FEW:
             ordered = ordered.copy()
             for entry in chain.from_iterable(gone):  # orders are unique: found where they sort

@@ -271,6 +271,26 @@ def test_a_rebuild_writes_only_the_files_that_changed(tmp_path: Path) -> None:
     assert (output / "p2/index.html").read_bytes() == b"two"
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["command-line", "preview"])
+def test_a_file_given_in_parts_is_the_file_given_whole(
+    tmp_path: Path, aside: None, kept: bool
+) -> None:
+    """The big calendar feeds reach the writer in parts (write.Joined, a month each): the
+    file written is their bytes joined, and the next build, given the same bytes whole or
+    in other parts, writes nothing."""
+    output, memory = tmp_path / "out", write.Kept() if kept else None
+    months = [b"BEGIN:VCALENDAR\r\n", "õ".encode() * 300_000, b"", b"END:VCALENDAR\r\n"]
+    whole = b"".join(months)
+    site = {"kalender.ics": write.Joined(months), "a.html": b"a"}
+    assert write.write_site(site, output, kept=memory) == 2
+    assert (output / "kalender.ics").read_bytes() == whole
+    write.write_site({"kalender.ics": whole, "a.html": b"a"}, output, kept=memory)  # the spare
+    assert (output / "kalender.ics").read_bytes() == whole
+    again = {"kalender.ics": write.Joined([whole[:7], whole[7:]]), "a.html": b"a"}
+    assert write.write_site(again, output, kept=memory) == 0
+    assert (output / "kalender.ics").read_bytes() == whole
+
+
 def test_the_preview_given_the_same_parts_again_keeps_both_trees_right(
     tmp_path: Path, aside: None
 ) -> None:
