@@ -281,12 +281,13 @@ def test_a_file_given_in_parts_is_the_file_given_whole(
     output, memory = tmp_path / "out", write.Kept() if kept else None
     months = [b"BEGIN:VCALENDAR\r\n", "õ".encode() * 300_000, b"", b"END:VCALENDAR\r\n"]
     whole = b"".join(months)
-    site = {"kalender.ics": write.Joined(months), "a.html": b"a"}
+    site: dict[str, write.Data] = {"kalender.ics": write.Joined(months), "a.html": b"a"}
     assert write.write_site(site, output, kept=memory) == 2
     assert (output / "kalender.ics").read_bytes() == whole
     write.write_site({"kalender.ics": whole, "a.html": b"a"}, output, kept=memory)  # the spare
     assert (output / "kalender.ics").read_bytes() == whole
-    again = {"kalender.ics": write.Joined([whole[:7], whole[7:]]), "a.html": b"a"}
+    again: dict[str, write.Data] = {"kalender.ics": write.Joined([whole[:7], whole[7:]])}
+    again["a.html"] = b"a"
     assert write.write_site(again, output, kept=memory) == 0
     assert (output / "kalender.ics").read_bytes() == whole
 
