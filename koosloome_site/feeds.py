@@ -99,11 +99,10 @@ def feeds(
             yield own
 
     emit(each_files())  # (one call: a preview's rebuild hands over a thousand parts)
-    by_programme = dict(zip(map(_SLUG, programmes), made_entries, strict=True))
     by_topic: dict[str, list[list[_Entry]]] = {slug: [] for slug in content.topics}
-    for programme in content.programmes:
-        for slug in programme.topics:
-            by_topic[slug].append(by_programme[programme.slug])
+    for topics, entries in zip(map(_TOPICS, programmes), made_entries, strict=True):
+        for slug in topics:
+            by_topic[slug].append(entries)
     # The feeds of many programmes are made again only when one of them changed.
     for topic in content.topics.values():
         heading = (
@@ -114,7 +113,7 @@ def feeds(
         topic_feed = _many(memo, ("topic", topic.slug), tuple(by_topic[topic.slug]), heading)
         emit(({urls.topic_feed(topic.slug): topic_feed},))
     heading = (config.title, config.description, base)
-    site_feed = _many(memo, "site", tuple(by_programme.values()), heading)
+    site_feed = _many(memo, "site", tuple(made_entries), heading)
     emit(({urls.SITE_FEED: site_feed},))
     return files
 
@@ -166,6 +165,7 @@ def _feed_head(name: str, description: str, url: str) -> bytes:
 
 
 _ORDER, _ICAL, _SLUG = attrgetter("order"), attrgetter("ical"), attrgetter("slug")
+_TOPICS = attrgetter("topics")
 
 
 def _many(
