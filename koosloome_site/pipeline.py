@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 # checks: a third of the imports, 60-80 ms) are imported while the other core loads the
 # content (`meanwhile` in `build`): a big build's loading child then starts that much sooner.
 from . import background, dates, history, urls, write
-from .memo import BuildMemo
+from .memo import BuildMemo, Memo
 from .model import Content, Programme, SiteConfig
 from .publish import published
 from .validate import load_content
@@ -269,7 +269,10 @@ def build(
         add(
             "saidikaart",
             made(
-                "sitemap", pages_now, config.base_url, partial(_sitemap, planned, config.base_url)
+                "sitemap",
+                pages_now,
+                config.base_url,
+                partial(_sitemap, planned, config.base_url, memo.site),
             ),
         )
         add("uudisvoog", _atom(content, planned, changed, memo))
@@ -348,10 +351,10 @@ def _indexer(config: SiteConfig, wanted: bool) -> AbstractContextManager[Any]:
     return search.Indexer(config)
 
 
-def _sitemap(planned: list[pages.Page], base_url: str) -> dict[str, bytes]:
+def _sitemap(planned: list[pages.Page], base_url: str, memo: Memo[Any]) -> dict[str, bytes]:
     from . import sitemap  # (imported in `build`'s meanwhile)
 
-    return {urls.SITEMAP: sitemap.sitemap(planned, base_url)}
+    return {urls.SITEMAP: sitemap.sitemap(planned, base_url, memo)}
 
 
 def _atom(

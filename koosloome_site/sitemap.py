@@ -4,25 +4,39 @@ robots.txt, which allows everything and names the sitemap."""
 from __future__ import annotations
 
 from html import escape
+from operator import attrgetter
+from typing import Any
 
 from . import urls
+from .memo import Memo
 from .pages import Page
 
 NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def sitemap(pages: list[Page], base_url: str) -> bytes:
-    """Written as text: ElementTree took a tenth of a preview rebuild on a big site."""
-    entries = "".join(
-        f"  <url>\n    <loc>{escape(base_url + page.path, quote=False)}</loc>\n"
-        f"    <lastmod>{page.context['updated']['iso']}</lastmod>\n  </url>\n"
-        for page in pages
-        if page.path != urls.NOT_FOUND
+def sitemap(pages: list[Page], base_url: str, memo: Memo[Any] | None = None) -> bytes:
+    """Written as text: ElementTree took a tenth of a preview rebuild on a big site. With a
+    `memo`, a page's entry is written again only when its address or date changed."""
+    memo = Memo() if memo is None else memo
+    listed = [page for page in pages if page.path != urls.NOT_FOUND]
+    paths = tuple(map(_PATH, listed))
+    days = tuple(page.context["updated"]["iso"] for page in listed)
+    entries = memo.each(
+        "sitemap entries",
+        (paths, days),  # strings: compared in C
+        base_url,
+        lambda i: (
+            f"  <url>\n    <loc>{escape(base_url + paths[i], quote=False)}</loc>\n"
+            f"    <lastmod>{days[i]}</lastmod>\n  </url>\n"
+        ),
     )
     return (
         f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{NAMESPACE}\">\n"
-        f"{entries}</urlset>\n"
+        f"{''.join(entries)}</urlset>\n"
     ).encode()
+
+
+_PATH = attrgetter("path")
 
 
 def robots(base_url: str) -> bytes:
