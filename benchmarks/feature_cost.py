@@ -40,13 +40,14 @@ def build_without(argv: list[str]) -> int:
     from koosloome_site import cli, feeds, pages, urls
     from koosloome_site.model import Programme
     from koosloome_site.revisions import Revision
+    from koosloome_site.write import Data
 
     pages._add_links = lambda *_: None  # no links, so no link to a session's own file
     with_session_files = feeds._programme_files
 
     def programme_feed_only(
         programme: Programme, base: str, revisions: dict[str, Revision]
-    ) -> tuple[list[Any], dict[str, bytes]]:
+    ) -> tuple[list[Any], dict[str, Data]]:
         entries, files = with_session_files(programme, base, revisions)
         feed = urls.programme_feed(programme.slug)
         return entries, {feed: files[feed]}
