@@ -72,10 +72,11 @@ def feeds(
     memo: Memo[Any] | None = None,
     emit: Callable[[Iterable[dict[str, Data]]], None] | None = None,
 ) -> dict[str, Data]:
-    """Every calendar file of the site: {output path: bytes}. With a `memo`, a programme's
-    events and files are made again only when it or its sessions' revisions changed. With
-    `emit`, the files are handed to it instead, and not kept: in parts (a programme's each,
-    then a feed each), as it takes them from the iterable it is given."""
+    """Every calendar file of the site: {output path: bytes, or for the feeds of many
+    programmes their parts (write.Joined)}. With a `memo`, a programme's events and files
+    are made again only when it or its sessions' revisions changed. With `emit`, the files
+    are handed to it instead, and not kept: in parts (a programme's each, then a feed
+    each), as it takes them from the iterable it is given."""
     memo = Memo() if memo is None else memo
     config = content.config
     base = config.base_url
