@@ -184,13 +184,13 @@ def build(
                 for name, data in files.items()
             }
 
-        def rendered(those: Iterable[pages.Page]) -> Iterator[_Rendered]:
-            """Each page's files and their links; for a page `plan` gave again (the very same
-            object) the very same as the last build's, which the writer takes whole: a
-            rebuild's thousand unchanged pages cost a look-up each."""
-            for page in those:
-                key = (templates_key, page)
-                yield memo.rendered.get(page.path, (), key, partial(with_links, page))
+        # A build on both cores (the first: nothing to reuse) renders each page; the pages
+        # rendered in this process, for the memo (see `_keep_rendered`).
+        ours_made: dict[str, _Rendered] = {}
+
+        def render_each(those: Iterable[pages.Page]) -> Iterator[_Rendered]:
+            made = map(with_links, those)
+            return _recorded(made, ours_made) if memo.rendered.keep else made
 
         # On a big site the other core makes and writes the calendar files (the costliest
         # output) and the timelines, while this one plans the pages and renders the site's
@@ -233,7 +233,7 @@ def build(
             mine = (pages.programme_page(content, programmes[i], now, changed) for i in theirs)
             names: list[str] = []
             kept: dict[str, bytes] = {}  # for the memo, which keeps them (the preview's)
-            for files, links in rendered(mine):
+            for files, links in render_each(mine):
                 out.add(files, PAGES)
                 attributes.update(links)
                 names += files
@@ -279,23 +279,35 @@ def build(
         add("robots", {urls.ROBOTS: sitemap.robots(config.base_url)})
         lap("plan")
 
-        ours: Iterable[pages.Page] = planned
-        if shares is not None:  # the site's own pages first, then programmes while any are left
+        # Each page's files and the links in them. A rebuild's pages come from the last
+        # build's, in C, for every page `plan` gave again (the very same object): only the
+        # pages made again are rendered, and the writer takes a thousand others whole.
+        ours: Iterable[_Rendered]
+        if shares is None:
+            ours = memo.rendered.each_one(
+                "pages", (pages_now,), templates_key, lambda i: with_links(pages_now[i])
+            )
+        else:  # the site's own pages first, then programmes while any are left
             by_path = {page.path: page for page in planned}
             programme_pages = [by_path.pop(urls.programme(p.slug)) for p in programmes]
             taken = (programme_pages[i] for i in shares.front())
-            ours = chain(by_path.values(), taken)
+            ours = render_each(chain(by_path.values(), taken))
         # Each page goes to Pagefind as it is rendered: it indexes on the other core meanwhile.
         arrived: list[_Part] = []  # the child's parts, taken in as they come
         with _indexer(config, search_index) as indexer:
-            for files, links in rendered(ours):
-                out.add(files, PAGES)
-                attributes.update(links)
-                if parallel:  # (asking costs a system call: a rebuild's thousand pages' worth)
-                    arrived += sent.arrived()
-                if indexer is not None:
-                    for name, html in files.items():
-                        indexer.add(name, html)
+
+            def each_files() -> Iterator[dict[str, bytes]]:
+                nonlocal arrived
+                for files, links in ours:
+                    attributes.update(links)
+                    if parallel:  # (asking costs a system call)
+                        arrived += sent.arrived()
+                    if indexer is not None:
+                        for name, html in files.items():
+                            indexer.add(name, html)
+                    yield files
+
+            out.add_each(each_files(), PAGES)
             lap("render")
             if indexer is not None:
                 indexer.finish()  # Pagefind makes the index from here on
@@ -304,7 +316,8 @@ def build(
                 add("otsinguindeks", indexer.files())
         lap("search")
         theirs = _adopt(in_background, arrived, sent, memo, programmes, out, attributes)
-        _keep_rendered(planned, theirs, memo, templates_key, attributes)
+        if ours_made:
+            _keep_rendered(pages_now, ours_made, theirs, memo.rendered, templates_key, attributes)
         lap("outputs")
         linkcheck.check_site(
             out.digests,
@@ -445,24 +458,30 @@ def _by_slug(made: dict[Any, tuple[tuple[object, ...], object, Any]]) -> dict[An
     }
 
 
+def _recorded(rendered: Iterable[_Rendered], made: dict[str, _Rendered]) -> Iterator[_Rendered]:
+    """`rendered`, each also put in `made` under its page's first file."""
+    for files, links in rendered:
+        made[next(iter(files))] = files, links
+        yield files, links
+
+
 def _keep_rendered(
-    planned: list[pages.Page],
-    rendered: dict[str, bytes],
-    memo: BuildMemo,
+    planned: tuple[pages.Page, ...],
+    ours: dict[str, _Rendered],
+    theirs: dict[str, bytes],
+    memo: Memo[Any],
     templates_key: object,
     attributes: dict[str, linkcheck.Attributes],
 ) -> None:
-    """The pages the child rendered (the preview's first build), kept in this process's
-    memo as if rendered here: under the very pages `plan` made, which its next build gives
-    again for unchanged programmes, with the links found in them."""
-    if not rendered:
-        return
-    for page in planned:
-        target = urls.output_file(page.path)
-        if target in rendered:
-            made = {target: rendered[target]}, {target: attributes[target]}
-            memo.rendered.get(page.path, (), (templates_key, page), _given(made))
+    """The pages of a build on both cores (the preview's first), rendered in this process
+    (`ours`) and in the child (`theirs`), kept in the memo as a build in one process keeps
+    them, under the very pages `plan` made, which the next build gives again for unchanged
+    programmes."""
 
+    def made(i: int) -> _Rendered:
+        target = urls.output_file(planned[i].path)
+        if target in ours:
+            return ours[target]
+        return {target: theirs[target]}, {target: attributes[target]}
 
-def _given(value: R) -> Callable[[], R]:
-    return lambda: value
+    memo.each("pages", (planned,), templates_key, made)

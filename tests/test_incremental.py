@@ -41,7 +41,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from koosloome_site import background, pipeline, render, serve, validate, write
+from koosloome_site import background, pages, pipeline, render, serve, urls, validate, write
 from koosloome_site.errors import BuildError
 from koosloome_site.memo import BuildMemo, Memo
 from koosloome_site.model import Programme
@@ -420,17 +420,26 @@ def test_the_preview_forgets_what_a_deleted_programme_made(tmp_path: Path) -> No
     memo, out = BuildMemo(), tmp_path / "out"
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
-    kept = {name: len(getattr(memo, name)) for name in ("loaded", "rendered")}
+    files_kept = len(memo.loaded)
     passes = [(memo.pages, "pages"), (memo.pages, "listings"), (memo.events, "programmes")]
     passes += [(memo.revisions, "programmes"), (memo.site, "timelines"), (memo.site, "atom")]
     for stage, name in passes:
         assert "koopia-07" in slugs_in(stage, name), name
+    page = urls.programme("koopia-07")
+    assert page in pages_rendered(memo)
     delete_programme(content, tmp_path)
     pipeline.build(content, out, now=NOW, memo=memo, search_index=False)
-    for name, before in kept.items():
-        assert len(getattr(memo, name)) < before, f"memo.{name} kept the deleted programme's"
+    assert len(memo.loaded) < files_kept, "memo.loaded kept the deleted programme's file"
     for stage, name in passes:
         assert "koopia-07" not in slugs_in(stage, name), name
+    assert page not in pages_rendered(memo)
+
+
+def pages_rendered(memo: BuildMemo) -> set[str]:
+    """The addresses of the pages whose HTML the memo keeps (a pass over all pages)."""
+    last = memo.rendered.last("pages")
+    assert last is not None
+    return {page.path for page in cast(tuple[pages.Page, ...], last[0][0])}
 
 
 def test_the_preview_told_what_its_watcher_saw_builds_what_a_full_check_builds(
