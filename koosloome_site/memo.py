@@ -139,6 +139,12 @@ class Memo(Generic[T]):
         entry = self._entries.get(name)
         return None if entry is None else (entry[0], entry[2])
 
+    def put(self, name: Hashable, objects: tuple[object, ...], result: T) -> None:
+        """Store `result` under `name`, made from `objects`, for `last` to give the next
+        build: for a caller that decides itself what of it to reuse."""
+        if self.keep:
+            self._store(name, [objects, None, result, self._build])
+
     def _store(self, name: Hashable, entry: _Entry) -> None:
         last = self._entries.get(name)
         if last is None or last[3] != self._build:

@@ -15,10 +15,11 @@ import datetime as dt
 import functools
 import os
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from functools import partial
-from itertools import chain
+from itertools import chain, repeat
+from operator import is_not, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -164,69 +165,88 @@ def load_content(
     cwd = str(Path.cwd())  # problems name files relative to it
     files = _listed(reader, root, memo, cwd)
     dirty = None if touched is None or memo is None else _inside(root, touched)
+    before: dict[Path, _Found] = {}  # the last build's findings in the folder being read
 
-    def key(kind: str, path: Path) -> tuple[str, str, str]:
-        return kind, str(path), cwd
+    def read(path: Path, load: Callable[[_Reader], Any]) -> _Found:
+        """What a file gives now: `load` with a reader of its own, or with a memo, what it
+        gave the last build when its size and times are still the same."""
+        try:
+            signature = file_signature(path.stat())
+        except OSError:
+            signature = None
+        last = before.get(path)
+        if signature is not None and last is not None and last[3] == signature:
+            return last
+        own = _Reader()
+        entity = load(own)
+        return entity, own.problems.items, own.references, signature, own.blob_ids.get(path)
 
-    def remembered(path: Path, kind: str, load: Callable[[], T | None]) -> T | None:
-        """`load()`, or with a memo, what it gave (and reported) when the file was as now."""
-        if memo is None:
-            return load()
+    def account(found: dict[Path, _Found], paths: list[Path]) -> list[Any]:
+        """What the files gave, into this build's account; their entities, in order. (In C:
+        a rebuild takes a thousand files' findings as they are.)"""
+        in_order = list(map(found.__getitem__, paths))
+        reader.problems.items.extend(chain.from_iterable(map(_PROBLEMS, in_order)))
+        reader.references.extend(chain.from_iterable(map(_REFERENCES, in_order)))
+        signatures.update(zip(paths, map(_SIGNATURE, in_order), strict=True))
+        reader.blob_ids.update(zip(paths, map(_BLOB, in_order), strict=True))
+        return list(map(_ENTITY, in_order))
 
-        def recorded() -> tuple[T | None, list[Diagnostic], list[Reference], Any, str | None]:
-            problems, references = len(reader.problems.items), len(reader.references)
-            entity = load()
-            return (
-                entity,
-                reader.problems.items[problems:],
-                reader.references[references:],
-                signature,
-                reader.blob_ids.get(path),
-            )
-
-        name = key(kind, path)
-        found: tuple[T | None, list[Diagnostic], list[Reference], Any, str | None] | None = None
-        if dirty is not None and path not in dirty:
-            found = memo.reuse(name)  # untouched since the last build
-        if found is None:
-            try:
-                signature = signatures[path] = file_signature(path.stat())
-            except OSError:
-                signature = None
-            before = len(reader.problems.items), len(reader.references)
-            found = memo.get(name, (), signature, recorded)
-            if (len(reader.problems.items), len(reader.references)) != before:
-                return found[0]  # read now: the reader has the rest already
-        # What the last build read, as it read it: into this build's account.
-        entity, problems, references, signature, blob = found
-        if signature is not None:
-            signatures[path] = signature
-        if blob is not None:
-            reader.blob_ids[path] = blob
-        reader.problems.items.extend(problems)
-        reader.references.extend(references)
-        return entity
-
-    site = root / "site.yaml"
-    config = (
-        remembered(site, "site", partial(_site_config, reader, site)) if root.is_dir() else None
-    )
+    config = None
+    if root.is_dir():
+        site = root / "site.yaml"
+        before = _last(memo, ("site", cwd))
+        found_site = {site: read(site, partial(_site_config, path=site))}
+        _remember(memo, ("site", cwd), (), found_site)
+        config = account(found_site, [site])[0]
 
     def load_all(
-        folder: str, build: Callable[[_Reader, Fields, str, Path], T], paths: Iterable[_File]
+        folder: str,
+        build: Callable[[_Reader, Fields, str, Path], T],
+        meanwhile: Callable[[], object] | None = None,
     ) -> dict[str, T]:
-        entities: dict[str, T] = {}
-        for stem, path in paths:
+        """The folder's entities by slug, each file read (`read`) except, in the preview,
+        the files its watcher did not see change: their findings are the last build's, taken
+        in C while the folder holds the same files. A big site's programme files are read on
+        both cores the first time. `meanwhile()`: work to do while the other core reads."""
+        nonlocal before
+        listed = files[folder]
+        paths = list(map(_PATH, listed))
+        key = (folder, cwd)
+        before = _last(memo, key)
 
-            def load(stem: str = stem, path: Path = path) -> T | None:
+        def one(path: Path) -> _Found:
+            slug = _slug(path)
+
+            def load(reader: _Reader) -> T | None:
                 node = reader.parse_file(path)
                 if node is None:
                     return None
-                return build(reader, Fields(reader.problems, node, "", KINDS[folder]), stem, path)
+                return build(reader, Fields(reader.problems, node, "", KINDS[folder]), slug, path)
 
-            entity = remembered(path, folder, load)
-            if entity is not None:
-                entities[stem] = entity
+            return read(path, load)
+
+        found: dict[Path, _Found]
+        last = memo.last(key) if memo is not None else None
+        if meanwhile is not None and len(paths) >= PARALLEL_FROM_FILES and not memo:
+            found = dict(zip(paths, _on_both_cores(paths, one, meanwhile), strict=True))
+        else:
+            if meanwhile is not None:
+                meanwhile()
+            if dirty is not None and last is not None and last[0] == (listed,):  # same files
+                found = before
+                if edited := dirty & before.keys():
+                    found = before | {path: one(path) for path in edited}
+            elif dirty is not None and last is not None:  # some added or deleted
+                found = {
+                    path: before[path] if path in before and path not in dirty else one(path)
+                    for path in paths
+                }
+            else:
+                found = {path: one(path) for path in paths}
+        _remember(memo, key, (listed,), found)
+        entities = dict(zip(map(_STEM, listed), account(found, paths), strict=True))
+        if not all(map(is_not, entities.values(), repeat(None))):  # (then the build fails)
+            entities = {slug: entity for slug, entity in entities.items() if entity is not None}
         return entities
 
     def same(folder: str, found: dict[str, T]) -> dict[str, T]:
@@ -237,78 +257,15 @@ def load_content(
         kept: dict[str, T] = memo.get(folder, tuple(found.values()), tuple(found), lambda: found)
         return kept
 
-    topics = same("topics", load_all("topics", _topic, files["topics"]))
-    people = same("people", load_all("people", _person, files["people"]))
-    organisations = same(
-        "organisations", load_all("organisations", _organisation, files["organisations"])
-    )
-    # A big site's programme files are shared with the other core (a forked child), each
-    # process taking the next file as it gets to it: this one from the first on, the child
-    # from the last back, so both finish together however the files and `meanwhile` weigh
-    # (a fixed share left one idle for 0.1-0.3 s at 1,000 files). The child sends what it
-    # made of its files (as `remembered` records it) a few files at a time, and this process
-    # takes those in between its own files: pickled and unpickled at the end, the child's
-    # whole answer kept one core idle for 0.1 s.
-    paths = files["programmes"]
-    shares = (
-        background.Shares(len(paths)) if len(paths) >= PARALLEL_FROM_FILES and not memo else None
-    )
-    # per file: its index, and what `remembered` records (entity, problems, references,
-    # signature, blob id); SENT_TOGETHER files at a time (each pickle names the classes
-    # again, and the other side looks them up again: one file at a time cost half as much
-    # again as one answer at the end)
-    outbox: background.Outbox[list[tuple[int, Any]]] = background.Outbox()
-
-    def from_the_back() -> None:
-        made: list[tuple[int, Any]] = []
-        for i in () if shares is None else shares.back():
-            problems, references = len(reader.problems.items), len(reader.references)
-            stem, path = paths[i]
-            entity = load_all("programmes", _programme, [(stem, path)]).get(stem)
-            problems_here = reader.problems.items[problems:]
-            references_here = reader.references[references:]
-            read = signatures.get(path), reader.blob_ids.get(path)
-            made.append((i, (entity, problems_here, references_here, *read)))
-            if len(made) == SENT_TOGETHER:
-                outbox.send(made)
-                made = []
-        outbox.send(made)
-
-    in_background = background.start(from_the_back, worth_it=shares is not None)
-    if meanwhile is not None:  # while the child reads
-        meanwhile()
-    theirs: list[tuple[int, Any]] = []  # what the child sent
-
-    def ours(shares: background.Shares) -> Iterator[_File]:
-        for i in shares.front():
-            yield paths[i]
-            theirs.extend(chain.from_iterable(outbox.arrived()))
-
-    programmes = load_all("programmes", _programme, paths if shares is None else ours(shares))
-    in_background()
-    theirs.extend(chain.from_iterable(outbox.arrived()))
-    for i, (entity, _, _, _, _) in theirs:  # in the order the child read them
-        if entity is not None:
-            programmes[paths[i][0]] = entity
-    if in_background is not from_the_back:  # the child's: not yet in this process's reader
-        for _, (_, problems, references, _, _) in theirs:  # (sorted when reported)
-            reader.problems.items.extend(problems)
-            reader.references.extend(references)
-        for i, (_, _, _, signature, blob) in reversed(theirs):  # in file order
-            path = paths[i][1]
-            if signature is not None:
-                signatures[path] = signature
-            if blob is not None:
-                reader.blob_ids[path] = blob
-        if memo is not None:  # as `remembered` records it
-            made: dict[Hashable, Any] = {
-                key("programmes", paths[i][1]): ((), found[3], found) for i, found in theirs
-            }
-            memo.adopt(made, lambda same: same)
+    topics = same("topics", load_all("topics", _topic))
+    people = same("people", load_all("people", _person))
+    organisations = same("organisations", load_all("organisations", _organisation))
+    # (a `meanwhile`, even none: this folder may be read on both cores)
+    programmes = load_all("programmes", _programme, meanwhile or (lambda: None))
 
     # Resolve against the files found, not the ones that loaded: a broken file is reported
     # once, as itself, not again at every reference to it.
-    existing = {folder: {stem for stem, _ in paths} for folder, paths in files.items()}
+    existing = {folder: set(map(_STEM, listed)) for folder, listed in files.items()}
     refs = reader.references
     unresolved = partial(_unresolved, refs, existing)
     if memo is not None and dirty is not None:  # the preview: the last build's answer while
@@ -339,6 +296,66 @@ def load_content(
         signatures=signatures,
         blob_ids=reader.blob_ids,
     )
+
+
+# What a file gives: its entity (None when unreadable), problems, references to other files,
+# signature (size and times) and git blob id, as read.
+_Found = tuple[Any, list[Diagnostic], list["Reference"], Signature | None, str | None]
+_ENTITY, _PROBLEMS, _REFERENCES, _SIGNATURE, _BLOB = map(itemgetter, range(5))
+_STEM, _PATH = itemgetter(0), itemgetter(1)
+
+
+def _slug(path: Path) -> str:
+    return os.path.splitext(path.name)[0]  # noqa: PTH122 - as _discover takes it
+
+
+def _last(memo: Memo[Any] | None, key: Hashable) -> dict[Path, _Found]:
+    """The last build's findings under `key`, by path (none without a memo)."""
+    last = None if memo is None else memo.last(key)
+    return {} if last is None else last[1]
+
+
+def _remember(
+    memo: Memo[Any] | None, key: Hashable, objects: tuple[object, ...], found: dict[Path, _Found]
+) -> None:
+    if memo is not None:
+        memo.put(key, objects, found)
+
+
+def _on_both_cores(
+    paths: list[Path], one: Callable[[Path], _Found], meanwhile: Callable[[], object]
+) -> list[_Found]:
+    """[one(path) for path in paths], shared with a forked child, each process taking the
+    next file as it gets to it: this one from the first on (after `meanwhile()`), the child
+    from the last back, so both finish together however the files and `meanwhile` weigh (a
+    fixed share left one idle for 0.1-0.3 s at 1,000 files). The child sends what it found
+    SENT_TOGETHER files at a time (each pickle names the classes again, and the other side
+    looks them up again: one file at a time cost half as much again as one answer at the
+    end), which this process takes in between its own files: pickled and unpickled at the
+    end, the child's whole answer kept one core idle for 0.1 s."""
+    shares = background.Shares(len(paths))
+    outbox: background.Outbox[list[tuple[int, _Found]]] = background.Outbox()
+
+    def from_the_back() -> None:
+        made: list[tuple[int, _Found]] = []
+        for i in shares.back():
+            made.append((i, one(paths[i])))
+            if len(made) == SENT_TOGETHER:
+                outbox.send(made)
+                made = []
+        outbox.send(made)
+
+    in_background = background.start(from_the_back, worth_it=True)
+    meanwhile()
+    found: list[_Found | None] = [None] * len(paths)
+    for i in shares.front():
+        found[i] = one(paths[i])
+        for j, theirs in chain.from_iterable(outbox.arrived()):
+            found[j] = theirs
+    in_background()
+    for j, theirs in chain.from_iterable(outbox.arrived()):
+        found[j] = theirs
+    return found  # type: ignore[return-value]  # every file's, by now
 
 
 def _unresolved(references: list[Reference], existing: dict[str, set[str]]) -> list[Reference]:
