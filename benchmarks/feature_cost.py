@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,12 @@ def build_without(argv: list[str]) -> int:
     with_session_files = feeds._programme_files
 
     def programme_feed_only(
-        programme: Programme, base: str, revisions: dict[str, Revision]
+        programme: Programme,
+        base: str,
+        revisions: dict[str, Revision],
+        earlier: Iterable[Any] = (),
     ) -> tuple[list[Any], dict[str, Data]]:
-        entries, files = with_session_files(programme, base, revisions)
+        entries, files = with_session_files(programme, base, revisions, earlier)
         feed = urls.programme_feed(programme.slug)
         return entries, {feed: files[feed]}
 

@@ -27,7 +27,7 @@ NAMESPACE = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-_SLUG = attrgetter("slug")
+_SLUG, _PATH, _CHANGED = attrgetter("slug"), attrgetter("path"), attrgetter("changed")
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -46,13 +46,14 @@ def feed(
     config = content.config
     base = config.base_url
     zone = ZoneInfo(config.timezone)
-    page_changed = {page.path: page.changed for page in pages if page.changed is not None}
+    page_changed = dict(zip(map(_PATH, pages), map(_CHANGED, pages), strict=True))  # (in C)
     programmes = content.programmes
     # when what each programme's page shows last changed
     changed_at = tuple(map(page_changed.__getitem__, map(urls.programme, map(_SLUG, programmes))))
 
-    def entry(i: int) -> tuple[tuple[dt.datetime, str], bytes]:
-        """The programme's place in the feed (newest first) and its <entry>."""
+    def entry(i: int) -> tuple[str, dt.datetime, bytes]:
+        """The programme's place in the feed (newest first; as one string, which sorts
+        several times as fast as a time with its zone), its time and its <entry>."""
         programme, updated = programmes[i], changed_at[i]
         published: dt.datetime | None = None
         if programme.publish_date:
@@ -62,7 +63,10 @@ def feed(
         topics = tuple(content.topics[slug] for slug in programme.topics)
         address = base + urls.programme(programme.slug)
         text = _entry(address, programme, topics, updated, published)
-        return (updated, programme.slug), text.encode()  # (encoded once, not at every edit)
+        # UTC to the microsecond, then the slug: in the order of the time, then the slug
+        # ("\0" sorts before anything else)
+        place = f"{updated.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%S.%f}\0{programme.slug}"
+        return place, updated, text.encode()  # (encoded once, not at every edit)
 
     # A topic renamed makes every entry again: rare, and its programmes' pages change too.
     made = memo.each("atom", (programmes, changed_at), (base, zone, content.topics), entry)
@@ -75,7 +79,7 @@ def feed(
         ElementTree.SubElement(root, "subtitle").text = config.description
     newest = changed[config.source]
     if entries:  # the newest entry comes first
-        newest = max(newest, entries[0][0][0])
+        newest = max(newest, entries[0][1])
     ElementTree.SubElement(root, "updated").text = _stamp(newest)
     ElementTree.SubElement(
         root,
@@ -95,7 +99,7 @@ def feed(
     head = ElementTree.tostring(root, encoding="unicode")
     head = head.removesuffix("</feed>").rstrip("\n") + "\n"  # entries follow, indented
     parts = [f"<?xml version='1.0' encoding='utf-8'?>\n{head}".encode()]
-    parts += [text for _, text in entries]
+    parts += map(itemgetter(2), entries)
     parts.append(b"</feed>\n")
     return b"".join(parts)
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain, compress, count
 from operator import attrgetter, is_, is_not, itemgetter
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from . import urls
@@ -86,12 +86,18 @@ def feeds(
     programmes = content.programmes
     # the same objects when unchanged (map: a preview's rebuild asks for a thousand)
     found = tuple(map(revisions.__getitem__, map(_SLUG, programmes)))
-    made = memo.each_one(
-        "programmes",
-        (programmes, found),
-        base,
-        lambda i: _programme_files(programmes[i], base, found[i]),
-    )
+    last = memo.last("programmes")
+    earlier: dict[str, list[_Entry]] = {}  # the last build's events, by programme
+
+    def make(i: int) -> tuple[list[_Entry], dict[str, Data]]:
+        if last is not None and not earlier:  # (asked only when a programme is made again)
+            (last_programmes, _), made_then = cast(_LastEach, last)
+            slugs, entries = map(_SLUG, last_programmes), map(_ENTRIES, made_then)
+            earlier.update(zip(slugs, entries, strict=True))
+        slug = programmes[i].slug
+        return _programme_files(programmes[i], base, found[i], earlier.get(slug, ()))
+
+    made = memo.each_one("programmes", (programmes, found), base, make)
     made_entries: list[list[_Entry]] = []
 
     def each_files() -> Iterator[dict[str, Data]]:
@@ -125,15 +131,24 @@ def _update_each(files: dict[str, Data], parts: Iterable[dict[str, Data]]) -> No
 
 
 def _programme_files(
-    programme: Programme, base: str, revisions: dict[str, Revision]
+    programme: Programme,
+    base: str,
+    revisions: dict[str, Revision],
+    earlier: Iterable[_Entry] = (),
 ) -> tuple[list[_Entry], dict[str, Data]]:
-    """A programme's events, its feed and a file per session."""
+    """A programme's events, its feed and a file per session. An event equal to one of
+    `earlier` (the programme's last events) is that very object: the feeds of many
+    programmes then make again only the months whose events are not all the very same
+    (`_by_month`), one month of the site's megabytes when one session is edited."""
     host = urlsplit(base).hostname or "localhost"
     page = base + urls.programme(programme.slug)
     entries: list[_Entry] = []
     files: dict[str, Data] = {}
+    before = {entry.order: entry for entry in earlier}
     for session in filter(in_calendar, programme.sessions):
         entry = event(programme, session, page, host, revisions[session.id])
+        if before.get(entry.order) == entry:
+            entry = before[entry.order]
         files[urls.session_event(programme.slug, session.id)] = _single(entry)
         entries.append(entry)
     files[urls.programme_feed(programme.slug)] = _feed(
@@ -165,8 +180,10 @@ def _feed_head(name: str, description: str, url: str) -> bytes:
     return _HEAD + _content(lines) + TALLINN_VTIMEZONE
 
 
+# The last build's pass over the programmes: (programmes, revisions), each's events and files.
+_LastEach = tuple[tuple[tuple[Programme, ...], object], list[tuple[list["_Entry"], object]]]
 _ORDER, _ICAL, _SLUG = attrgetter("order"), attrgetter("ical"), attrgetter("slug")
-_TOPICS = attrgetter("topics")
+_TOPICS, _ENTRIES = attrgetter("topics"), itemgetter(0)
 
 
 def _many(
@@ -179,8 +196,8 @@ def _many(
 
     def make() -> tuple[Joined, list[_Entry], _Months]:
         last = memo.last(name)
-        ordered = _ordered(lists, last)
-        months = _by_month(ordered, last[1][2] if last is not None else {})
+        ordered, touched = _ordered(lists, last)
+        months = _by_month(ordered, last[1][2] if last is not None else {}, touched)
         feed = Joined([_feed_head(*heading), *map(_BYTES, months.values()), _END])
         return feed, ordered, months
 
@@ -194,19 +211,23 @@ _MONTH = len("2025-03-")  # an entry's order begins with its month
 _BYTES = itemgetter(1)
 
 
-def _by_month(ordered: list[_Entry], before: _Months) -> _Months:
+def _by_month(ordered: list[_Entry], before: _Months, touched: set[str] | None) -> _Months:
     """The entries of `ordered` month by month, with their bytes: a month whose entries are
-    the very same as `before` (the last feed's) is the very same."""
+    the very same as `before` (the last feed's) is the very same. `touched`: the only
+    months whose entries can differ from `before`'s (None: any)."""
     months: _Months = {}
     start = 0
     while start < len(ordered):
         month = ordered[start].order[:_MONTH]
         end = bisect_left(ordered, month + "\uffff", start, key=_ORDER)
-        entries = ordered[start:end]
         old = before.get(month)
-        if old is not None and len(old[0]) == len(entries) and all(map(is_, old[0], entries)):
+        untouched = touched is not None and month not in touched
+        if old is not None and (
+            untouched or (len(old[0]) == end - start and all(map(is_, old[0], ordered[start:end])))
+        ):
             months[month] = old
         else:
+            entries = ordered[start:end]
             months[month] = entries, b"".join(map(_ICAL, entries))
         start = end
     return months
@@ -215,8 +236,9 @@ def _by_month(ordered: list[_Entry], before: _Months) -> _Months:
 def _ordered(
     lists: tuple[list[_Entry], ...],
     last: tuple[Sequence[Any], tuple[Joined, list[_Entry], _Months]] | None,
-) -> list[_Entry]:
-    """The entries of `lists` in feed order. A big site's feed has ten thousand, and an edit
+) -> tuple[list[_Entry], set[str] | None]:
+    """The entries of `lists` in feed order, and the months whose entries may have changed
+    since the `last` feed (None: any). A big site's feed has ten thousand, and an edit
     changes a programme or two: the `last` feed's order is taken (with the lists it was made
     from), without the entries of the lists no longer given, with those of the new lists put
     in place."""
@@ -235,8 +257,9 @@ def _ordered(
                 del ordered[bisect_left(ordered, entry.order, key=_ORDER)]
             for entry in chain.from_iterable(came):  # and put where sorted() puts them
                 insort(ordered, entry, key=_ORDER)
-            return ordered
-    return sorted(chain.from_iterable(lists), key=_ORDER)
+            changed = chain.from_iterable(chain(gone, came))
+            return ordered, {entry.order[:_MONTH] for entry in changed}
+    return sorted(chain.from_iterable(lists), key=_ORDER), None
 
 
 _FEW = 16  # lists changed, up to which the last order is worth starting from

@@ -58,8 +58,11 @@ class Memo(Generic[T]):
             if entry[3] != self._build:
                 entry[3] = self._build
                 self._asked += 1
-            if objects:  # the new ones: copies are compared field by field once, then by identity
+            # The new ones: copies (from a child process, the cache, or a build that made
+            # its inputs again equal) are compared field by field once, then by identity.
+            if objects:
                 entry[0] = objects
+            entry[1] = values
             return entry[2]  # type: ignore[no-any-return]
         self.misses += 1
         result = make()

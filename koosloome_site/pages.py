@@ -566,7 +566,6 @@ def plan(
     updated_anything = _day(max(changed.values()).date())
     cards = tuple(map(_CARD, listings))
     order, active, archive = memo.get("cards", cards, None, partial(_ordered_cards, cards))
-    by_start = [(programmes[i], listings[i]) for i in order]
     pages = [
         Page(
             urls.HOME,
@@ -683,7 +682,7 @@ def plan(
     )
     # One page per month, so that a big site's overview stays small and an edit redoes a
     # month, not the whole calendar.
-    overviews = tuple(listing.overview for _, listing in by_start)
+    overviews = tuple(map(_OVERVIEW, map(listings.__getitem__, order)))  # by start
     months = memo.get(
         "overview", overviews, today, lambda: overview(overviews, memo.last("overview"))
     )
@@ -713,6 +712,7 @@ def plan(
 
 _SESSIONS = attrgetter("sessions")
 _CARD, _ENDS, _FEED = attrgetter("card"), attrgetter("ends"), attrgetter("feed")
+_OVERVIEW = attrgetter("overview")
 _TOPICS, _SOURCE = attrgetter("topics"), attrgetter("source")
 _SOURCES = itemgetter(1)  # of a programme's (referenced, sources)
 

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -131,19 +132,13 @@ def build(
     report.now = now
     lap("load")
 
-    sources = [
-        content.config.source,
-        *(
-            entity.source
-            for group in (
-                content.programmes,
-                content.topics.values(),
-                content.people.values(),
-                content.organisations.values(),
-            )
-            for entity in group
-        ),
-    ]
+    entities = (
+        content.programmes,
+        content.topics.values(),
+        content.people.values(),
+        content.organisations.values(),
+    )
+    sources = [content.config.source, *map(_SOURCE, chain.from_iterable(entities))]
     changed = history.last_changed(
         content_dir, sources, zone, memo.git, content.signatures, content.blob_ids
     )
@@ -337,6 +332,7 @@ def build(
     return report
 
 
+_SOURCE = attrgetter("source")
 CALENDARS, PAGES, TIMELINES = "kalendrifailid", "lehed", "ajajooned"  # named in errors
 # At most this share of the programme pages for the child when the memo keeps what it made
 # (the preview's first build): it then also hands back its pages and its memos' entries

@@ -31,6 +31,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,7 @@ def session_revisions(
     memo = Memo() if memo is None else memo
     blob_ids = {} if blob_ids is None else blob_ids
     programmes = list(programmes)
-    sources = tuple(p.source for p in programmes)
+    sources = tuple(map(_SOURCE, programmes))  # (map: a preview's rebuild asks for thousands)
     committed = memo.get(
         ("committed", str(root)),
         (),
@@ -78,7 +79,7 @@ def session_revisions(
     )
     resolve = resolver()
     # A programme's revisions are the same while it, git's answers and its file's time are.
-    times = tuple(changed[programme.source] for programme in programmes)
+    times = tuple(map(changed.__getitem__, sources))
     made = memo.each(
         "programmes",
         (tuple(programmes), times),
@@ -87,7 +88,10 @@ def session_revisions(
             programmes[i], committed, resolve, changed, blob_ids.get(programmes[i].source)
         ),
     )
-    return {programme.slug: found for programme, found in zip(programmes, made, strict=True)}
+    return dict(zip(map(_SLUG, programmes), made, strict=True))
+
+
+_SOURCE, _SLUG = attrgetter("source"), attrgetter("slug")
 
 
 def _programme_revisions(

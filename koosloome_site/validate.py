@@ -16,7 +16,7 @@ import functools
 import os
 import time
 from collections.abc import Callable, Collection, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import chain, repeat
 from operator import is_not, itemgetter
@@ -351,11 +351,21 @@ def _on_both_cores(
     for i in shares.front():
         found[i] = one(paths[i])
         for j, theirs in chain.from_iterable(outbox.arrived()):
-            found[j] = theirs
+            found[j] = _with_our_path(theirs, paths[j])
     in_background()
     for j, theirs in chain.from_iterable(outbox.arrived()):
-        found[j] = theirs
+        found[j] = _with_our_path(theirs, paths[j])
     return found  # type: ignore[return-value]  # every file's, by now
+
+
+def _with_our_path(found: _Found, path: Path) -> _Found:
+    """A file's findings from the child, its entity's source this process's very Path:
+    every later look-up by it (the files' dates, the preview's memos) then finds it by
+    identity, not by a comparison in Python."""
+    entity = found[0]
+    if entity is None or entity.source is path:
+        return found
+    return replace(entity, source=path), *found[1:]
 
 
 def _unresolved(references: list[Reference], existing: dict[str, set[str]]) -> list[Reference]:
