@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import chain, compress, count, repeat
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Any
 
@@ -593,19 +593,30 @@ def plan(
     # programme edited since.
     looked_up = replace(content, programmes=(), signatures={}, blob_ids={})
     ended = tuple(map(bisect.bisect_right, map(_ENDS, listings), repeat(wall_clock)))
-    dated = tuple(map(max, map(map, repeat(newest), map(_SOURCES, refs))))  # (in C)
+    # Each programme file's date, and the other files': a programme page's date is the
+    # newest of its files', worked out again only when its own file's date or what it refers
+    # to changed, or another file's date did (a look-up by Path is a call in Python: a
+    # rebuild's thousand programmes' every file cost more than the rest of the pass).
+    own = tuple(map(newest, map(_SOURCE, programmes)))
+    others = (content.topics.values(), content.people.values(), content.organisations.values())
+    dated = memo.each(
+        "dated",
+        (tuple(refs), own),
+        tuple(map(newest, map(_SOURCE, chain.from_iterable(others)))),
+        lambda i: max(map(newest, refs[i][1])),
+    )
     programme_pages = slice(len(pages), len(pages) + len(programmes))
     pages += memo.each(
         "pages",
-        (programmes, tuple(refs), ended, dated),
+        (programmes, tuple(refs), ended, tuple(dated)),
         (today, config),
         lambda i: _programme_page(looked_up, programmes[i], now, changed, refs[i][1]),
     )
 
-    by_topic, sources_of = memo.get(
+    by_topic, members = memo.get(
         "by topic",
         (cards, content.topics),
-        (tuple(map(_TOPICS, programmes)), tuple(map(_SOURCE, programmes))),
+        tuple(map(_TOPICS, programmes)),
         partial(_by_topic, content, cards),
     )
     topic_list = sorted(content.topics.values(), key=lambda t: t.title)
@@ -628,7 +639,9 @@ def plan(
         listed = memo.get(
             ("listed", topic.slug), (cards_here,), None, partial(sorted, cards_here, key=_listed)
         )
-        sources = [topic.source, *sources_of[topic.slug]]
+        here = members[topic.slug]  # its programmes, by place
+        sources = (topic.source, *map(_SOURCE, map(programmes.__getitem__, here)))
+        topic_updated = max((newest(topic.source), *map(own.__getitem__, here)))
         pages.append(
             Page(
                 urls.topic(topic.slug),
@@ -643,10 +656,10 @@ def plan(
                     ),
                     "programmes": listed,
                     "feed": topic_feed(content, topic),
-                    "updated": updated(sources),
+                    "updated": _day(topic_updated.date()),
                     "preview_notice": notice.banner if (notice := topic_notice(topic)) else None,
                 },
-                tuple(sources),
+                sources,
             )
         )
     # Every feed with its address: the calendars are made from all the content.
@@ -714,7 +727,6 @@ _SESSIONS = attrgetter("sessions")
 _CARD, _ENDS, _FEED = attrgetter("card"), attrgetter("ends"), attrgetter("feed")
 _OVERVIEW = attrgetter("overview")
 _TOPICS, _SOURCE = attrgetter("topics"), attrgetter("source")
-_SOURCES = itemgetter(1)  # of a programme's (referenced, sources)
 
 
 def _listed(card: ProgrammeCard) -> tuple[bool, str]:
@@ -737,15 +749,15 @@ def _ordered_cards(
 
 def _by_topic(
     content: Content, cards: tuple[ProgrammeCard, ...]
-) -> tuple[dict[str, list[ProgrammeCard]], dict[str, list[Path]]]:
-    """Each topic's programmes: their cards and their files."""
+) -> tuple[dict[str, list[ProgrammeCard]], dict[str, list[int]]]:
+    """Each topic's programmes: their cards, and their places in `content.programmes`."""
     by_topic: dict[str, list[ProgrammeCard]] = {slug: [] for slug in content.topics}
-    sources_of: dict[str, list[Path]] = {slug: [] for slug in content.topics}
-    for programme, programme_card in zip(content.programmes, cards, strict=True):
+    members: dict[str, list[int]] = {slug: [] for slug in content.topics}
+    for i, (programme, programme_card) in enumerate(zip(content.programmes, cards, strict=True)):
         for slug in programme.topics:
             by_topic[slug].append(programme_card)
-            sources_of[slug].append(programme.source)
-    return by_topic, sources_of
+            members[slug].append(i)
+    return by_topic, members
 
 
 def _referenced_and_sources(

@@ -23,6 +23,7 @@ renamed sources must be gone from the incremental outputs, which the manifests s
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import threading
 import time
@@ -348,6 +349,15 @@ def replace_in(name: str, old: str, new: str) -> Step:
     return lambda content, _: edit(content / name, old, new)
 
 
+def noted_later(content: Path, templates: Path) -> None:
+    """A comment in a topic's file, saved on a later day: the topic is the same, but the
+    pages of its programmes were "updated" then."""
+    path = content / "topics" / "digitaalne-osalus.yaml"
+    path.write_text(path.read_text("utf-8") + "# märkus toimetajale\n", "utf-8")
+    later = dt.datetime.fromisoformat("2027-01-20T10:00:00+02:00").timestamp()
+    os.utime(path, (later, later))
+
+
 # One edit to each kind of thing a page can show, in the preview's memo (drafts shown).
 EDITS: dict[str, Step] = {
     "site title": replace_in("site.yaml", "Kogukondade Koosloome Keskus", "KKK"),
@@ -376,6 +386,7 @@ EDITS: dict[str, Step] = {
         "  - kogukonna-kaasamine\n  - saarte-ja-rannakulad\n",
     ),
     "group renamed": replace_in(RANNAKULAD, "Päevane grupp", "Hommikune grupp"),
+    "a note in a topic's file, a day later": noted_later,
     "the next day": nothing,
     "a month later": nothing,
 }
