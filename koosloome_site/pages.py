@@ -475,13 +475,11 @@ def true_until(now: dt.datetime, listings: list[Listing]) -> dt.datetime:
     what they say about time changes at the next midnight (days left, states, publish dates)
     or when a session ends ("past", registration)."""
     wall_clock = now.replace(tzinfo=None)
-    soonest = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
-    for listing in listings:
-        ends = listing.ends
-        later = bisect.bisect_right(ends, wall_clock)
-        if later < len(ends) and ends[later] < soonest:
-            soonest = ends[later]
-    return soonest.replace(tzinfo=now.tzinfo)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    each_ends: list[list[dt.datetime]] = list(map(_ENDS, listings))
+    later = map(bisect.bisect_right, each_ends, repeat(wall_clock))  # (in C)
+    next_ends = [ends[i] for ends, i in zip(each_ends, later, strict=True) if i < len(ends)]
+    return min([midnight, *next_ends]).replace(tzinfo=now.tzinfo)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import datetime as dt
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
+from koosloome_site import pages
 from koosloome_site.errors import BuildError
 from koosloome_site.pipeline import TEMPLATES, build
 from koosloome_site.write import merge_outputs, write_site
@@ -180,3 +182,23 @@ def test_an_asset_on_the_path_of_a_page_or_feed_fails_the_build_and_keeps_the_ol
         build(content, output, now=NOW, templates_dir=templates)
     assert other in str(raised.value) and f"'{asset}' (templates/assets)" in str(raised.value)
     assert {p: p.read_bytes() for p in output.rglob("*") if p.is_file()} == before
+
+
+def test_the_pages_stay_true_until_the_next_session_ends_or_midnight() -> None:
+    """The preview builds again when what its pages say about time changes (build.py serve:
+    BuildReport.true_until): when the next session ends (it turns "past"), else at the next
+    midnight (days left, states). Sessions that have ended already do not count."""
+    now = dt.datetime.fromisoformat("2023-03-01T12:00:00+02:00")
+
+    def listing(*ends: str) -> pages.Listing:
+        wall = sorted(dt.datetime.fromisoformat(end) for end in ends)
+        return pages.Listing(wall, cast(Any, None), [], cast(Any, None))
+
+    ended = listing("2023-02-20T10:00", "2023-03-01T11:59")
+    later = listing("2023-03-01T11:00", "2023-03-01T15:30", "2023-03-03T10:00")
+    sooner = listing("2023-03-01T14:00")
+    midnight = dt.datetime.fromisoformat("2023-03-02T00:00:00+02:00")
+    assert pages.true_until(now, [ended, later, sooner]) == now.replace(hour=14)
+    assert pages.true_until(now, [ended, later]) == now.replace(hour=15, minute=30)
+    assert pages.true_until(now, [ended, listing("2023-03-02T09:00")]) == midnight
+    assert pages.true_until(now, []) == midnight
