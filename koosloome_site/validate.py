@@ -165,16 +165,14 @@ def load_content(
     cwd = str(Path.cwd())  # problems name files relative to it
     files = _listed(reader, root, memo, cwd)
     dirty = None if touched is None or memo is None else _inside(root, touched)
-    before: dict[Path, _Found] = {}  # the last build's findings in the folder being read
 
-    def read(path: Path, load: Callable[[_Reader], Any]) -> _Found:
-        """What a file gives now: `load` with a reader of its own, or with a memo, what it
-        gave the last build when its size and times are still the same."""
+    def read(path: Path, load: Callable[[_Reader], Any], last: _Found | None) -> _Found:
+        """What a file gives now: `load` with a reader of its own, or what it gave the last
+        build (`last`) when its size and times are still the same."""
         try:
             signature = file_signature(path.stat())
         except OSError:
             signature = None
-        last = before.get(path)
         if signature is not None and last is not None and last[3] == signature:
             return last
         own = _Reader()
@@ -194,8 +192,8 @@ def load_content(
     config = None
     if root.is_dir():
         site = root / "site.yaml"
-        before = _last(memo, ("site", cwd))
-        found_site = {site: read(site, partial(_site_config, path=site))}
+        last_site = _last(memo, ("site", cwd)).get(site)
+        found_site = {site: read(site, partial(_site_config, path=site), last_site)}
         _remember(memo, ("site", cwd), (), found_site)
         config = account(found_site, [site])[0]
 
@@ -208,7 +206,6 @@ def load_content(
         the files its watcher did not see change: their findings are the last build's, taken
         in C while the folder holds the same files. A big site's programme files are read on
         both cores the first time. `meanwhile()`: work to do while the other core reads."""
-        nonlocal before
         listed = files[folder]
         paths = list(map(_PATH, listed))
         key = (folder, cwd)
@@ -223,7 +220,7 @@ def load_content(
                     return None
                 return build(reader, Fields(reader.problems, node, "", KINDS[folder]), slug, path)
 
-            return read(path, load)
+            return read(path, load, before.get(path))
 
         found: dict[Path, _Found]
         last = memo.last(key) if memo is not None else None
