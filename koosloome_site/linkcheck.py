@@ -29,6 +29,8 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -118,10 +120,13 @@ def page_attributes(name: str, data: bytes, base_url: str, memo: Memo[Any]) -> A
 @dataclass
 class Checked:
     """What the last link check found fine: its site, and each page's links with the ids
-    of the pages they jump into (the very same objects: the memo's)."""
+    of the pages they jump into (the very same objects: the memo's); every page's links and
+    ids as checked, and for each file the pages found fine that jump into it."""
 
     site: _Site | None = None
     pages: dict[str, tuple[Attributes, list[_Jump]]] = field(default_factory=dict)
+    attributes: Mapping[str, Attributes] = field(default_factory=dict)
+    into: dict[str, set[str]] = field(default_factory=dict)
 
 
 _Jump = tuple[str, frozenset[bytes] | None]  # a linked page and its ids when checked
@@ -144,30 +149,52 @@ def problems_in(
         site.names = names  # the same paths: as the next build's writer will know them
     else:
         site = _Site(base_url, names)
-    fine: dict[str, tuple[Attributes, list[_Jump]]] = {}
+    fine: dict[str, tuple[Attributes, list[_Jump]]]
+    into: dict[str, set[str]]
+    pages: Iterable[str] = list(attributes)
+    if same_site:
+        # The pages to look at: those whose links or ids are not the very same objects as
+        # last time, those not found fine then, and those that jump into a page that
+        # changed (found in C but for the few that changed: a rebuild has a thousand pages).
+        keys = attributes.keys()
+        changed = set(
+            compress(keys, map(is_not, map(last.attributes.get, keys), attributes.values()))
+        )
+        again = changed | (keys - last.pages.keys())
+        for file in changed:
+            again |= last.into.get(file, set())
+        fine, into = last.pages.copy(), last.into
+        for page in again:
+            _forget(fine.pop(page, None), page, into)
+        pages = [page for page in attributes if page in again]  # (in the site's order)
+    else:
+        fine, into = {}, {}
     resolved: dict[tuple[str, bytes], _Target | None] = {}  # shared by all pages
     problems = []
-    for page, (links, _ids) in list(attributes.items()):
-        before = last.pages.get(page) if same_site else None
-        if (
-            before is not None
-            and before[0] is attributes[page]
-            and all(_ids_of(attributes, file) is ids for file, ids in before[1])
-        ):
-            fine[page] = before
-            continue
+    for page in pages:
+        links = attributes[page][0]
         jumps: list[_Jump] = []
         # Addresses that are exactly a file of the build need no further look.
         if not _check_page(page, _unknown(links, site), attributes, site, resolved, jumps):
             fine[page] = attributes[page], jumps
+            for file, _ in jumps:
+                into.setdefault(file, set()).add(page)
         else:
             # Confirm with an HTML parser: an attribute, not text that looks like one.
             parsed_links, ids = _parsed_attributes(read(page))
             attributes[page] = (tuple(parsed_links), frozenset(ids))
             problems += _check_page(page, _unknown(parsed_links, site), attributes, site, {}, [])
     if checked is not None:
-        checked.site, checked.pages = site, fine
+        checked.site, checked.pages, checked.attributes, checked.into = site, fine, attributes, into
     return sorted(problems, key=lambda p: (p.page, p.link))
+
+
+def _forget(
+    found: tuple[Attributes, list[_Jump]] | None, page: str, into: dict[str, set[str]]
+) -> None:
+    """A page found fine before, to be looked at again: out of `into`."""
+    for file, _ in found[1] if found is not None else ():
+        into.get(file, set()).discard(page)
 
 
 def _ids_of(attributes: Mapping[str, Attributes], file: str) -> frozenset[bytes] | None:
