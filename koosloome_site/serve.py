@@ -93,7 +93,8 @@ class PreviewState:
             return self.version
 
 
-def rebuild(state: PreviewState, run_build: Callable[[], object], lang: str = "et") -> None:
+def rebuild(state: PreviewState, run_build: Callable[[], object], lang: str = "et") -> bool:
+    """Run a build and publish its outcome to the browsers; whether it succeeded."""
     diagnostics: list[Diagnostic] = []
     try:
         run_build()
@@ -106,6 +107,7 @@ def rebuild(state: PreviewState, run_build: Callable[[], object], lang: str = "e
         state.error, state.diagnostics = error, diagnostics
         state.version += 1
         state.changed.notify_all()
+    return error is None
 
 
 class _Changes(FileSystemEventHandler):
@@ -400,6 +402,8 @@ class Preview:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self.memo = BuildMemo()
         self.memo.writer.private = True  # the temporary folder is ours alone, and goes with us
+        self._failed = False  # the last build
+        self.serving: threading.Thread | None = None  # (from `start`)
         self._changed = threading.Event()
         self._changes = _Changes(self._changed)
         self._stopping = threading.Event()
@@ -408,8 +412,12 @@ class Preview:
 
     def build(self, touched: frozenset[str] | None = None) -> None:
         """Build into the preview's folder. `touched`: the watcher's account of the content
-        files changed since the last build (None: check every file's size and times)."""
-        rebuild(
+        files changed since the last build (None: check every file's size and times). After
+        a build that failed, every file is checked: it may have stopped before reading the
+        files it was told of, and the watcher has forgotten them."""
+        if self._failed:
+            touched = None
+        self._failed = not rebuild(
             self.state,
             lambda: build(
                 self.content,
@@ -484,7 +492,8 @@ class Preview:
         if self._observer is not None:
             self._observer.stop()
             self._observer.join()
-        self.server.shutdown()
+        if self.serving is not None:  # (shutdown waits for serving to stop: it must have begun)
+            self.server.shutdown()
         self.server.server_close()
         self._folder.cleanup()
 

@@ -509,6 +509,35 @@ def test_the_preview_told_what_its_watcher_saw_builds_what_a_full_check_builds(
         observer.join()
 
 
+def test_the_preview_after_a_failed_build_shows_what_its_watcher_told_that_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build can fail before it reads the files its watcher told it of (here the output
+    folder is refused), and the watcher forgets them once told: the next build, told of
+    another file only, must show the first edit too."""
+    content = make_content(tmp_path)
+    preview = serve.Preview(content, port=0, now=NOW)
+    try:
+        preview.build()
+        retitle_session(content, tmp_path)  # koopia-03
+        real_check = write.check_output_folder
+
+        def refused(*_: object) -> None:
+            raise BuildError("väljundkaust ei ole kasutatav")
+
+        monkeypatch.setattr(write, "check_output_folder", refused)
+        preview.build(frozenset({str(content / "programmes" / "koopia-03.yaml")}))
+        assert preview.state.error is not None
+        monkeypatch.setattr(write, "check_output_folder", real_check)
+        move_session(content, tmp_path)  # koopia-05
+        preview.build(frozenset({str(content / "programmes" / "koopia-05.yaml")}))
+        assert preview.state.error is None
+        page = preview.state.output / urls.programme("koopia-03") / "index.html"
+        assert "Toetuste taotlused" in page.read_text("utf-8")
+    finally:
+        preview.stop()
+
+
 def test_the_watchers_account_names_files_and_gives_up_on_whole_folders() -> None:
     changes = serve._Changes(threading.Event())
     changes.on_any_event(FileModifiedEvent("/c/programmes/a.yaml"))
