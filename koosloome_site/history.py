@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from itertools import repeat
 from operator import is_not
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from .errors import BuildError
@@ -84,7 +84,7 @@ def last_changed(
     # the loader's very tuple for a file not read (in C: a preview's rebuild asks for
     # thousands; the loader has them all, unless called without it)
     given = tuple(map(signatures.get, paths))
-    found: tuple[Signature, ...] = given  # type: ignore[assignment]  # (no None in it)
+    found = cast(tuple[Signature, ...], given)  # (unless a None is in it)
     if not all(map(is_not, given, repeat(None))):
         found = tuple(map(signature_of, paths))
     # A file's date is the same while git's answers (the same objects until HEAD moves) and

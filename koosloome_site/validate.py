@@ -192,7 +192,8 @@ def load_content(
     config = None
     if root.is_dir():
         site = root / "site.yaml"
-        last_site = _last(memo, ("site", cwd)).get(site)
+        last = memo.last(("site", cwd)) if memo is not None else None
+        last_site = None if last is None else last[1].get(site)
         found_site = {site: read(site, partial(_site_config, path=site), last_site)}
         _remember(memo, ("site", cwd), (), found_site)
         config = account(found_site, [site])[0]
@@ -209,7 +210,8 @@ def load_content(
         listed = files[folder]
         paths = list(map(_PATH, listed))
         key = (folder, cwd)
-        before = _last(memo, key)
+        last = memo.last(key) if memo is not None else None
+        before: dict[Path, _Found] = {} if last is None else last[1]
 
         def one(path: Path) -> _Found:
             slug = _slug(path)
@@ -223,7 +225,6 @@ def load_content(
             return read(path, load, before.get(path))
 
         found: dict[Path, _Found]
-        last = memo.last(key) if memo is not None else None
         if meanwhile is not None and len(paths) >= PARALLEL_FROM_FILES and not memo:
             found = dict(zip(paths, _on_both_cores(paths, one, meanwhile), strict=True))
         else:
@@ -304,12 +305,6 @@ _STEM, _PATH = itemgetter(0), itemgetter(1)
 
 def _slug(path: Path) -> str:
     return os.path.splitext(path.name)[0]  # noqa: PTH122 - as _discover takes it
-
-
-def _last(memo: Memo[Any] | None, key: Hashable) -> dict[Path, _Found]:
-    """The last build's findings under `key`, by path (none without a memo)."""
-    last = None if memo is None else memo.last(key)
-    return {} if last is None else last[1]
 
 
 def _remember(
