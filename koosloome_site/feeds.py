@@ -270,8 +270,15 @@ def _single(entry: _Entry) -> bytes:
     return _HEAD + (TALLINN_VTIMEZONE if entry.timed else b"") + entry.ical + _END
 
 
-def _content(lines: Iterable[str]) -> bytes:
-    return b"".join(fold(line) + b"\r\n" for line in lines)
+def _content(lines: list[str]) -> bytes:
+    """The lines, each folded and ended with CRLF. Encoded as one text, and only the few
+    lines longer than a line may be are folded: a function call and an encoding for each of
+    an event's seventeen lines were a seventh of making the calendars. (No line holds a
+    line break: `text` and `_parameter` escape them, and addresses have none.)"""
+    data = "\r\n".join(lines).encode("utf-8")
+    parts = data.split(b"\r\n")
+    folded = [part if len(part) <= LINE_OCTETS else _folded(part) for part in parts]
+    return b"\r\n".join(folded) + b"\r\n"
 
 
 def text(value: str) -> str:
@@ -305,12 +312,10 @@ def _utc(value: dt.datetime) -> str:
     return basic(value.astimezone(dt.UTC)) + "Z"
 
 
-def fold(line: str) -> bytes:
-    """RFC 5545 folding: at most 75 octets per physical line, continuation lines starting with
-    a space, never inside a UTF-8 character or a backslash escape."""
-    data = line.encode("utf-8")
-    if len(data) <= LINE_OCTETS:
-        return data
+def _folded(data: bytes) -> bytes:
+    """RFC 5545 folding of a line's UTF-8 bytes, longer than a line may be: at most 75 octets
+    per physical line, continuation lines starting with a space, never inside a UTF-8
+    character or a backslash escape."""
     parts, start, room = [], 0, LINE_OCTETS
     while len(data) - start > room:
         cut = start + room

@@ -17,6 +17,7 @@ refused in values: no page, calendar file or sitemap can be made to carry them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -387,7 +388,11 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
-_STRUCTURE = re.compile(r"^[ -]+", re.MULTILINE)  # a line's indentation and "- " marks
+@functools.cache
+def _prefixed(columns: int) -> re.Pattern[str]:
+    """A line (after a line break: the literal lets the engine skip from one to the next)
+    whose indentation and "- " marks take `columns` columns or more."""
+    return re.compile("\n[ -]{%d}" % columns)  # noqa: UP031 - a regular expression's braces
 
 
 def _too_deep(text: str) -> tuple[int, int] | None:
@@ -401,8 +406,9 @@ def _too_deep(text: str) -> tuple[int, int] | None:
     # A level opens at a deeper indentation, at a "- " or at a bracket: a file whose lines
     # start with fewer spaces and dashes, plus all its brackets, than MAX_DEPTH cannot go
     # deeper (the usual case, and this bound costs a fraction of the scan).
-    prefix = max(map(len, _STRUCTURE.findall(text)), default=0)
-    if prefix + 1 + text.count("[") + text.count("{") <= MAX_DEPTH:
+    columns = MAX_DEPTH - text.count("[") - text.count("{")  # at a line's start: too many
+    deeper = _prefixed(columns) if columns > 0 else None
+    if deeper and not deeper.search("\n" + text[:columns]) and not deeper.search(text):
         return None
     indents: list[int] = []  # columns of the open block levels
     flow = 0  # open flow brackets
