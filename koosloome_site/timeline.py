@@ -10,6 +10,7 @@ Served as an image, the SVG may carry presentation attributes (fill=...): no CSS
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime as dt
 from collections.abc import Iterable
 from html import escape
@@ -131,6 +132,7 @@ def _mark(session: Session, span: list[tuple[int, int]], lanes: list[float]) -> 
     return f'<g class="mark" data-session="{escape(session.id)}"><title>{title}</title>{body}</g>'
 
 
+@functools.lru_cache(maxsize=64)  # the same for most of a thousand programmes' pictures
 def _legend(y: float) -> str:
     items = [
         f'<circle cx="6" cy="0" r="{MARK_RADIUS}" fill="{INK}"/>',
