@@ -239,8 +239,6 @@ def load(folder: Path, code: object) -> BuildMemo:
     try:
         with (folder / CACHE).open("rb") as file:
             kept = pickle.load(file)
-            if isinstance(kept, dict):
-                kept |= pickle.load(file)  # the loaded content, pickled on its own
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
         return memo
     if isinstance(kept, dict) and kept.get("code") == code:
@@ -255,12 +253,10 @@ def save(memo: BuildMemo, folder: Path, code: object) -> None:
     is done with them (pipeline.build's `loaded`), before the build's peak of memory."""
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f"{CACHE}.{os.getpid()}"
+    kept = {"code": code, "git": memo.git.made(), "loaded": memo.loaded.made()}
     with scratch.open("wb") as file:  # streamed: the whole pickle at once is megabytes
-        pickle.dump({"code": code, "git": memo.git.made()}, file, pickle.HIGHEST_PROTOCOL)
-        # The loaded content without the pickler's table of every object written (11 MB on a
-        # 1,000-programme site, at the build's peak): its files' entries share nothing, and
-        # an object used twice within one is just written twice.
-        pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.fast = True
-        pickler.dump({"loaded": memo.loaded.made()})
+        # With the pickler's table of the objects written (a few MB for a moment, before the
+        # build's peak): without it, each object names its class again, and the pickler
+        # looks the class up again (1,000 programmes: 0.1 s more, 9.5 MB instead of 6.2).
+        pickle.dump(kept, file, pickle.HIGHEST_PROTOCOL)
     scratch.replace(folder / CACHE)
