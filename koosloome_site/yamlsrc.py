@@ -135,7 +135,7 @@ def _composed(text: str, path: str) -> Node | None:
 
     def converted(node: yaml.Node, depth: int) -> Node:
         mark = node.start_mark
-        position = Position(path, mark.line + 1, mark.column + 1)
+        position = _position((path, mark.line + 1, mark.column + 1))
         if type(node) is _SCALAR:
             style = node.style
             if style == '"' and _NOT_PRINTABLE.search(node.value):
@@ -160,6 +160,11 @@ def _composed(text: str, path: str) -> Node | None:
         return converted(top, 0)
     except _UnsureError:
         return _UNSURE
+
+
+# Position(path, line, column), made in C: a named tuple's own constructor is a Python
+# function, called for each of a big site's few hundred thousand nodes.
+_position = functools.partial(tuple.__new__, Position)
 
 
 class _UnsureError(Exception):
