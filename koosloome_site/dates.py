@@ -149,7 +149,7 @@ def format_partial(value: PartialDate, weekday: bool = True) -> str:
     return str(_babel().format_date(value.first_day, "full" if weekday else "long", locale=LOCALE))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 15)  # every programme's span and session's days (Babel)
 def format_span(start: PartialDate, end: PartialDate | None) -> str:
     """A date or a range at the precision the content gives: `8.–16. juuni 2023`,
     `märts–mai 2022`, `20. aprill – detsember 2023`."""
