@@ -10,8 +10,8 @@ Served as an image, the SVG may carry presentation attributes (fill=...): no CSS
 from __future__ import annotations
 
 import calendar
-import functools
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from html import escape
 
