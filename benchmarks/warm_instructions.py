@@ -59,11 +59,10 @@ def counted(tree: Path, content: Path, output: Path, edits: int) -> None:
     build()
     for i in (edits, edits + 1):  # the first edits settle the memo's entries
         build({str(edit_one(files, i, originals))})
-    callgrind = ["callgrind_control", str(os.getpid())]
-    subprocess.run([*callgrind, "--zero"], check=True, capture_output=True)
+    _callgrind("--zero")
     for i in range(edits):
         build({str(edit_one(files, i, originals))})
-    subprocess.run([*callgrind, "--dump"], check=True, capture_output=True)
+    _callgrind("--dump")
 
 
 def counted_cold(tree: Path, content: Path, output: Path) -> None:
@@ -76,13 +75,19 @@ def counted_cold(tree: Path, content: Path, output: Path) -> None:
 
     pipeline.PARALLEL_FROM_SESSIONS = validate.PARALLEL_FROM_FILES = sys.maxsize
     state, code = uptodate.state_folder(output), ("cold",)
-    callgrind = ["callgrind_control", str(os.getpid())]
-    subprocess.run([*callgrind, "--zero"], check=True, capture_output=True)
+    _callgrind("--zero")
     pipeline.build(
         content, output, now=NOW, search_index=False, memo=memo.load(state, code),
         loaded=lambda used: memo.save(used, state, code),
     )  # fmt: skip
-    subprocess.run([*callgrind, "--dump"], check=True, capture_output=True)
+    _callgrind("--dump")
+
+
+def _callgrind(command: str) -> None:
+    """Zero or dump this process's counters (it runs under callgrind)."""
+    subprocess.run(
+        ["callgrind_control", command, str(os.getpid())], check=True, capture_output=True
+    )
 
 
 def main() -> int:
