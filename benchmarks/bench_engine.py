@@ -57,6 +57,7 @@ from bench_peer import HUGO_SITE, Setup, hugo_binary, prepare, validate
 from measure import (
     BUSY_DISK_US,
     ROOT,
+    SETTLED_PROBES,
     Sample,
     compile_package,
     machine,
@@ -362,7 +363,8 @@ def report(results: list[Figures], sessions: int, header: str) -> str:
             )
         lines.append(
             f"| {f.size} × {sessions} | creating a file, before the pairs | – | "
-            f"{f.disk_us:.0f} µs | – | waited for ≤ {BUSY_DISK_US:.0f} µs (measure.settled_disk) |"
+            f"{f.disk_us:.0f} µs | – | waited for {SETTLED_PROBES} probes in a row "
+            f"≤ {BUSY_DISK_US:.0f} µs (measure.settled_disk) |"
         )
         if "cold ours with search" in s:
             lines.append(
