@@ -15,9 +15,19 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 from bs4 import BeautifulSoup, Tag
+from markupsafe import Markup, escape
 
 from koosloome_site import urls
-from koosloome_site.calendar_links import GOOGLE, MICROSOFT_365, OUTLOOK_COM, basic, encode
+from koosloome_site.calendar_links import (
+    GOOGLE,
+    MICROSOFT_365,
+    OUTLOOK_COM,
+    EventTimes,
+    basic,
+    encode,
+    event_links,
+)
+from koosloome_site.pages import _as_attribute
 from koosloome_site.pipeline import build
 from koosloome_site.validate import load_content
 from tests.conftest import CONTENT, ROOT, read_page, text
@@ -100,6 +110,24 @@ def assert_subscribe_links(soup: BeautifulSoup, feed: str, name: str) -> None:
 )
 def test_fast_encoding_is_exactly_quote(value: str) -> None:
     assert encode(value) == quote(value, safe="")
+
+
+@pytest.mark.parametrize("timed", [True, False])
+def test_pages_write_each_link_as_jinja_would_escape_it(timed: bool) -> None:
+    """The pages escape the links themselves (pages._as_attribute: `&` only, as Markup, which
+    Jinja writes as it is). That is Jinja's escaping exactly while percent-encoding leaves no
+    other character that HTML escapes, whatever the texts hold."""
+    every = "".join(chr(c) for c in range(1, 0x250)) + '„“ 😀 &amp; <b>"x"</b> \''
+    start = dt.datetime(2023, 3, 23, 15, tzinfo=ZoneInfo("Europe/Tallinn"))
+    times = EventTimes(start, start + dt.timedelta(hours=1))
+    if not timed:
+        times = EventTimes(start.date(), start.date() + dt.timedelta(days=1))
+    links = event_links("programmid/p/t.ics", times, every, every + "\n" + every, every)
+    for link in (links.google, links.outlook, links.office):
+        written = _as_attribute(link)
+        assert isinstance(written, Markup)
+        assert written == escape(link) and escape(written) == written
+        assert written.count("&amp;") == link.count("&") >= 4
 
 
 @pytest.mark.parametrize(
