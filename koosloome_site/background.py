@@ -20,7 +20,6 @@ import mmap
 import os
 import pickle
 import struct
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -168,4 +167,6 @@ def _scratch_file() -> IO[bytes]:
     try:
         return open(os.memfd_create("koosloome-answer"), "w+b")  # noqa: PTH123 - a descriptor
     except (AttributeError, OSError):  # not Linux
+        import tempfile  # only here: importing it took 6 ms of every build's start
+
         return tempfile.TemporaryFile()

@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import subprocess
 from collections.abc import Callable, Mapping
 from itertools import repeat
 from operator import is_not
@@ -171,6 +170,8 @@ def blob_id(data: bytes) -> str:
 def _git_history(root: Path) -> tuple[dict[str, dt.datetime], dict[str, str]]:
     """Newest commit time per file under `root`, and each file's blob id at HEAD, by the
     file's resolved path."""
+    import subprocess  # here: not needed before the content's loading child starts (3 ms)
+
     try:
         top = _git(root, "rev-parse", "--show-toplevel").strip()
         log = _git(root, "log", "--format=%x00%cI", "--name-only", "--no-renames", "--", ".")
@@ -198,5 +199,7 @@ def _git_history(root: Path) -> tuple[dict[str, dt.datetime], dict[str, str]]:
 def _git(cwd: Path, *args: str) -> str:
     """Git's output, with paths unquoted and decoded as Python decodes file names, so that
     folders with letters like õ match whatever the locale."""
+    import subprocess
+
     command = ["git", "-c", "core.quotePath=false", *args]
     return os.fsdecode(subprocess.run(command, cwd=cwd, capture_output=True, check=True).stdout)

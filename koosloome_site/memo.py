@@ -203,15 +203,19 @@ class BuildMemo:
     links: Memo[Any] = field(default_factory=Memo)  # linkcheck: each page's links and ids
     writer: Kept = field(default_factory=Kept)  # write.Writer: what the output folder holds
     site: Memo[Any] = field(default_factory=Memo)  # what is made from many pages: search, ...
-    checked: Any = field(default_factory=lambda: _checked())  # linkcheck: pages found fine
+    checked: Any = None  # linkcheck: pages found fine (kept only: see __post_init__)
     # False for a one-off build (the command line): only what is kept on disk is kept.
     keep: bool = True
 
     def __post_init__(self) -> None:
-        if not self.keep:
-            for name, memo in vars(self).items():
-                if isinstance(memo, Memo) and name not in _ON_DISK:
-                    memo.keep = False
+        if self.keep:
+            # Only here: a one-off build would import linkcheck and its HTML parser (10 ms)
+            # for nothing, and before its loading child, while the other core waits.
+            self.checked = _checked()
+            return
+        for name, memo in vars(self).items():
+            if isinstance(memo, Memo) and name not in _ON_DISK:
+                memo.keep = False
 
     def next_build(self) -> None:
         for memo in vars(self).values():
