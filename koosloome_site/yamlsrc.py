@@ -18,9 +18,10 @@ refused in values: no page, calendar file or sitemap can be made to carry them.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import NamedTuple, Protocol
 
 import yaml
 
@@ -43,10 +44,11 @@ _SPECIAL = re.compile(r"""["'#\[\]{}|>]""")
 _BLOCK_HEADER = re.compile(r"[|>][-+1-9]{0,2}[ \t]*(?:#.*)?")
 
 
-# Plain slotted classes: a big site's files make a few hundred thousand nodes, and a frozen
-# dataclass takes four times as long to make.
-@dataclass(slots=True)
-class Scalar:
+class Scalar(NamedTuple):
+    """A value as the editor wrote it. A named tuple, made in C by `_scalar`: a big site's
+    files have a few hundred thousand, and a class's Python `__init__` (even a slotted
+    dataclass's) was a third of the time it took to take libyaml's tree."""
+
     text: str
     position: Position
     quoted: bool
@@ -60,6 +62,7 @@ class Scalar:
         return not self.quoted and self.text in NULL_WORDS
 
 
+# Plain slotted classes: a frozen dataclass takes four times as long to make.
 @dataclass(slots=True)
 class Mapping:
     position: Position
@@ -107,10 +110,16 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
 
 
 class _Composer(_Loader):
-    """libyaml's parser and composer, without the resolver's guesses at types."""
+    """libyaml's parser and composer, without the resolver's guesses at types or paths.
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> None:
-        return None
+    libyaml's composer calls these three for every node (a big site's files have a few
+    hundred thousand); each is a C function that takes their arguments and does nothing we
+    read, instead of a Python method: `resolve` gives the node's tag, which `_composed`
+    never looks at (it makes no difference to the text), and no path resolvers are set."""
+
+    resolve = staticmethod(slice)  # (kind, value, implicit) -> an unread tag
+    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]  # (parent, index)
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]  # ()
 
 
 _UNSURE = Scalar("", Position(""), quoted=True)
@@ -133,27 +142,40 @@ def _composed(text: str, path: str) -> Node | None:
     if top is None:
         return None
 
-    def converted(node: yaml.Node, depth: int) -> Node:
-        mark = node.start_mark
+    def scalar(node: yaml.ScalarNode) -> Scalar:
+        mark, style, value = node.start_mark, node.style, node.value
+        if style == '"' and _NOT_PRINTABLE.search(value):
+            raise _UnsureError
         position = _position((path, mark.line + 1, mark.column + 1))
+        return _scalar((value, position, style == '"' or style == "'", False))
+
+    # (A collection's scalars are made without a call to `converted`: most nodes are these.)
+    def converted(node: yaml.Node, depth: int) -> Node:
         if type(node) is _SCALAR:
-            style = node.style
-            if style == '"' and _NOT_PRINTABLE.search(node.value):
-                raise _UnsureError
-            return Scalar(node.value, position, style == '"' or style == "'")
+            return scalar(node)
         if depth >= MAX_DEPTH:
             raise _UnsureError
+        mark = node.start_mark
+        position = _position((path, mark.line + 1, mark.column + 1))
         if type(node) is _SEQUENCE:
-            return Sequence(position, [converted(item, depth + 1) for item in node.value])
+            return Sequence(
+                position,
+                [
+                    scalar(item) if type(item) is _SCALAR else converted(item, depth + 1)
+                    for item in node.value
+                ],
+            )
         entries: dict[str, tuple[Scalar, Node]] = {}
         for key_node, value in node.value:
             if type(key_node) is not _SCALAR:
                 raise _UnsureError
-            key = converted(key_node, depth + 1)
-            assert isinstance(key, Scalar)
-            if key.is_null or key.text in entries:
+            key = scalar(key_node)
+            if key.text in entries or (not key.quoted and key.text in NULL_WORDS):
                 raise _UnsureError
-            entries[key.text] = (key, converted(value, depth + 1))
+            entries[key.text] = (
+                key,
+                scalar(value) if type(value) is _SCALAR else converted(value, depth + 1),
+            )
         return Mapping(position, entries)
 
     try:
@@ -165,6 +187,7 @@ def _composed(text: str, path: str) -> Node | None:
 # Position(path, line, column), made in C: a named tuple's own constructor is a Python
 # function, called for each of a big site's few hundred thousand nodes.
 _position = functools.partial(tuple.__new__, Position)
+_scalar = functools.partial(tuple.__new__, Scalar)
 
 
 class _UnsureError(Exception):
