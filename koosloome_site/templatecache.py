@@ -53,6 +53,7 @@ class TemplateCache(jinja2.BytecodeCache):
             environment.keep_trailing_newline,
             environment.newline_sequence,
             sorted(environment.extensions),
+            getattr(environment, "code_form", None),  # what our own compile step changes
         )
         key = hashlib.sha256(repr(flavour).encode()).hexdigest()
         bucket = Bucket(environment, key, self.get_source_checksum(source))

@@ -56,6 +56,21 @@ def test_a_template_using_an_unknown_value_fails_the_build_and_writes_nothing(
     assert not output.exists()
 
 
+def test_an_unknown_value_amid_a_templates_text_is_reported_at_its_own_line(
+    content: Path, tmp_path: Path
+) -> None:
+    # The heading's value sits between text on lines of its own, which the compiled template
+    # yields together with it (render._joined): the error still names the value's line.
+    heading = '<h1 class="topic-title">{{ topic.title }}'
+    source = (TEMPLATES / "topic.html").read_text("utf-8")
+    line = source[: source.index(heading)].count("\n") + 1
+    templates = edited_topic_template(
+        tmp_path, lambda text: text.replace(heading, heading.replace("topic.title", "topic.titel"))
+    )
+    with pytest.raises(BuildError, match=rf"topic\.html:{line}: .*titel"):
+        build(content, tmp_path / "out", now=NOW, templates_dir=templates)
+
+
 def test_a_template_with_a_syntax_error_fails_the_build_naming_its_line(
     content: Path, tmp_path: Path
 ) -> None:
