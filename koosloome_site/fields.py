@@ -85,6 +85,21 @@ def is_web_address(text: str) -> bool:
     return _URL.fullmatch(text) is not None
 
 
+def _text(text: str) -> str:
+    if not text:
+        raise ValueError(msg("tekst on tühi"))
+    if len(text) > MAX_TEXT:
+        length, most = f"{len(text):,}".replace(",", " "), f"{MAX_TEXT:,}".replace(",", " ")
+        raise ValueError(
+            msg(
+                "tekst on liiga pikk: {length} märki (lubatud kuni {most})",
+                length=length,
+                most=most,
+            )
+        )
+    return text
+
+
 def _plausible_date(text: str) -> PartialDate:
     value = parse_partial_date(text)
     if value.year > MAX_YEAR:
@@ -236,22 +251,11 @@ class Fields:
     # -- typed accessors -------------------------------------------------------------------
 
     def text(self, key: str, required: bool = False, hint: str = "") -> str | None:
-        def convert(text: str) -> str:
-            if not text:
-                raise ValueError(msg("tekst on tühi"))
-            if len(text) > MAX_TEXT:
-                length, most = f"{len(text):,}".replace(",", " "), f"{MAX_TEXT:,}".replace(",", " ")
-                raise ValueError(
-                    msg(
-                        "tekst on liiga pikk: {length} märki (lubatud kuni {most})",
-                        length=length,
-                        most=most,
-                    )
-                )
-            return text
-
         required = self._required(key, ("text", "markdown"), required)
-        return self._converted(key, convert, required, hint or msg("kirjuta siia tekst"))
+        node = self.node(key)
+        if isinstance(node, Scalar) and 0 < len(text := node.text.strip()) <= MAX_TEXT:
+            return text  # the checks and the hint below are worked out only when it is not
+        return self._converted(key, _text, required, hint or msg("kirjuta siia tekst"))
 
     def integer(self, key: str, minimum: int = 0, required: bool = False) -> int | None:
         def convert(text: str) -> int:
@@ -313,8 +317,14 @@ class Fields:
         return self._matching(key, SLUG, msg("sobiv tunnus"), hint, required)
 
     def date(self, key: str, required: bool = False) -> PartialDate | None:
-        hint = msg("kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK")
+        required = self._required(key, ("date", "day"), required)
         node = self.node(key)
+        if isinstance(node, Scalar):  # the hints below are worked out only when it fails
+            try:
+                return _plausible_date(node.text.strip())
+            except ValueError:
+                pass
+        hint = msg("kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK")
         if isinstance(node, Scalar) and (m := _DAY_FIRST.fullmatch(node.text.strip())):
             day, month, year = m.groups()
             hint = msg(
@@ -323,12 +333,17 @@ class Fields:
                 month=month,
                 day=day,
             )
-        required = self._required(key, ("date", "day"), required)
         return self._converted(key, _plausible_date, required, hint)
 
     def time(self, key: str, required: bool = False) -> dt.time | None:
-        hint = msg('kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)')
         required = self._required(key, ("time",), required)
+        node = self.node(key)
+        if isinstance(node, Scalar):  # the hint below is worked out only when it fails
+            try:
+                return parse_time(node.text.strip())
+            except ValueError:
+                pass
+        hint = msg('kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)')
         return self._converted(key, parse_time, required, hint)
 
     def url(self, key: str, required: bool = False) -> str | None:
