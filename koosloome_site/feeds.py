@@ -35,7 +35,7 @@ from . import urls
 from .calendar_links import basic, event_times
 from .memo import Memo
 from .model import SESSION_KINDS, TIMEZONE, Content, Programme, Session
-from .pages import in_calendar, session_description, session_summary, session_where
+from .pages import in_calendar, session_description, session_summary, session_when, session_where
 from .revisions import Revision, Revisions
 from .write import Data, Joined
 
@@ -345,8 +345,10 @@ def event(
     large build's time; the properties come in icalendar's order (SUMMARY, DTSTART, DTEND,
     DTSTAMP, UID, SEQUENCE, then by name), and six parsers read the result the same way
     (tests/test_feed_parsers.py)."""
-    where, online_url = session_where(session)
+    place = session_where(session)
+    where, online_url = place
     times = event_times(session)  # the same as in the add-to-calendar links
+    when = session_when(session)[0]
     uid = f"{session.id}.{programme.slug}@{host}"
     modified = _utc(revision.modified)
     lines = [
@@ -369,7 +371,7 @@ def event(
         lines.append(f"CONFERENCE;FEATURE=VIDEO;LABEL={label};VALUE=URI:{online_url}")
     lines += [
         f"CREATED:{_utc(revision.created)}",
-        f"DESCRIPTION:{text(session_description(session, programme, page))}",
+        f"DESCRIPTION:{text(session_description(session, programme, page, when, place))}",
         f"LAST-MODIFIED:{modified}",
     ]
     if where:

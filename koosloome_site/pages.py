@@ -243,7 +243,7 @@ def session_where(session: Session) -> tuple[str, str | None]:
         online_url = session.online.url
     if session.place:
         place = ", ".join(
-            p for p in (session.place.venue, session.place.address, session.place.city) if p
+            filter(None, (session.place.venue, session.place.address, session.place.city))
         )
         where = f"{where}; {place}" if where else place
     return where, online_url
@@ -262,11 +262,14 @@ def session_summary(session: Session, programme: Programme) -> str:
     return f"{title} – {programme.title}"
 
 
-def session_description(session: Session, programme: Programme, page: str) -> str:
+def session_description(
+    session: Session, programme: Programme, page: str, when: str, place: tuple[str, str | None]
+) -> str:
     """A session's calendar description (plain text), the same in feeds and "add to calendar"
-    links; `page` is the programme page's absolute address."""
-    where, online_url = session_where(session)
-    lines = [programme.title, f"Aeg: {session_when(session)[0]}"]
+    links; `page` is the programme page's absolute address, `when` and `place` the session's
+    `session_when` and `session_where` (which each caller has already)."""
+    where, online_url = place
+    lines = [programme.title, f"Aeg: {when}"]
     if where:
         lines.append(f"Koht: {where}" + (f" ({online_url})" if online_url else ""))
     if session.group:
@@ -287,15 +290,22 @@ def in_calendar(session: Session) -> bool:
     return session.date is not None and session.date.day is not None
 
 
-def _add_links(session: Session, programme: Programme, base_url: str) -> EventLinks | None:
+def _add_links(
+    session: Session,
+    programme: Programme,
+    base_url: str,
+    when: str,
+    place: tuple[str, str | None],
+) -> EventLinks | None:
     if not in_calendar(session) or session.status == "cancelled":
         return None
+    page = base_url + urls.programme(programme.slug)
     links = event_links(
         urls.session_event(programme.slug, session.id),
         event_times(session),
         session_summary(session, programme),
-        session_description(session, programme, base_url + urls.programme(programme.slug)),
-        session_where(session)[0],
+        session_description(session, programme, page, when, place),
+        place[0],
     )
     return EventLinks(
         ics=links.ics,
@@ -321,7 +331,8 @@ def session_view(
     end = _session_end(session)
     past = end is not None and now.replace(tzinfo=None) >= end
     when, stamp = session_when(session)
-    where, online_url = session_where(session)
+    place = session_where(session)
+    where, online_url = place
     title = session.title or SESSION_KINDS[session.kind]
     group = programme.groups.get(session.group) if session.group else None
     return SessionView(
@@ -344,7 +355,7 @@ def session_view(
         registration_open=not past and session.status != "cancelled",
         notes_html=to_html(session.notes) if session.notes else "",
         in_calendar=in_calendar(session),
-        add=_add_links(session, programme, base_url),
+        add=_add_links(session, programme, base_url, when, place),
         add_label=", ".join(part for part in (title, when, group) if part),
         deadline_last_day=(
             (_deadline_close(session) - dt.timedelta(days=1)).isoformat()
