@@ -248,6 +248,17 @@ class Fields:
             self.error(key, reason if isinstance(reason, str) else str(reason), hint)
             return None
 
+    def _if_fine(self, key: str, convert: Callable[[str], T]) -> T | None:
+        """The value converted when it is one value that converts; else None, and nothing
+        reported (the caller then makes its hints and reads it through `_converted`)."""
+        node = self.node(key)
+        if isinstance(node, Scalar):
+            try:
+                return convert(node.text.strip())
+            except ValueError:
+                pass
+        return None
+
     # -- typed accessors -------------------------------------------------------------------
 
     def text(self, key: str, required: bool = False, hint: str = "") -> str | None:
@@ -318,13 +329,10 @@ class Fields:
 
     def date(self, key: str, required: bool = False) -> PartialDate | None:
         required = self._required(key, ("date", "day"), required)
-        node = self.node(key)
-        if isinstance(node, Scalar):  # the hints below are worked out only when it fails
-            try:
-                return _plausible_date(node.text.strip())
-            except ValueError:
-                pass
+        if (value := self._if_fine(key, _plausible_date)) is not None:
+            return value  # the hints below are worked out only when it is not
         hint = msg("kirjuta kuupäev kujul AAAA-KK-PP (nt 2023-03-23) või kuu kujul AAAA-KK")
+        node = self.node(key)
         if isinstance(node, Scalar) and (m := _DAY_FIRST.fullmatch(node.text.strip())):
             day, month, year = m.groups()
             hint = msg(
@@ -337,12 +345,8 @@ class Fields:
 
     def time(self, key: str, required: bool = False) -> dt.time | None:
         required = self._required(key, ("time",), required)
-        node = self.node(key)
-        if isinstance(node, Scalar):  # the hint below is worked out only when it fails
-            try:
-                return parse_time(node.text.strip())
-            except ValueError:
-                pass
+        if (value := self._if_fine(key, parse_time)) is not None:
+            return value  # the hint below is worked out only when it is not
         hint = msg('kirjuta kellaaeg kujul TT.MM, nt "15.00" (jutumärkides)')
         return self._converted(key, parse_time, required, hint)
 
