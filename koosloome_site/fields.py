@@ -265,7 +265,7 @@ class Fields:
         required = self._required(key, ("text", "markdown"), required)
         node = self.node(key)
         if isinstance(node, Scalar) and 0 < len(text := node.text.strip()) <= MAX_TEXT:
-            return text  # the checks and the hint below are worked out only when it is not
+            return text  # what `_text` passes; its messages and the hint only when it is not
         return self._converted(key, _text, required, hint or msg("kirjuta siia tekst"))
 
     def integer(self, key: str, minimum: int = 0, required: bool = False) -> int | None:

@@ -170,6 +170,7 @@ def _composed(text: str, path: str) -> Node | None:
             if type(key_node) is not _SCALAR:
                 raise _UnsureError
             key = scalar(key_node)
+            # (`key.is_null`, written out: a property call for each of the nodes' keys)
             if key.text in entries or (not key.quoted and key.text in NULL_WORDS):
                 raise _UnsureError
             entries[key.text] = (
