@@ -6,6 +6,10 @@ wrote, and the validator gives it a type from the field it is in. Anchors, alias
 duplicate keys and multi-document files are rejected: they make a file mean something other
 than what it shows, and web form editors cannot round-trip them.
 
+Three readers give the same tree, each handing what it cannot vouch for to the next:
+`_read_lines` reads the usual file line by line in Python, `_composed` takes libyaml's tree,
+and `_parsed` reads libyaml's events and reports every problem at its line and column.
+
 Limits, checked before the text reaches the YAML parser (libyaml is C; a hostile or broken
 file must not be able to exhaust it): a file may have at most MAX_BYTES bytes (1 MiB; a real
 programme file is a few KiB) and at most MAX_DEPTH (50) levels of nesting, counting block
@@ -103,7 +107,9 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
     if not check_limits(text, path, diagnostics):
         return None
     if "&" not in text and "!" not in text:  # no anchor or tag can be in it
-        composed = _composed(text, path)
+        composed = _read_lines(text, path)
+        if composed is _UNSURE:
+            composed = _composed(text, path)
         if composed is not _UNSURE:
             return composed
     return _parsed(text, path, diagnostics)
@@ -183,6 +189,206 @@ def _composed(text: str, path: str) -> Node | None:
         return converted(top, 0)
     except _UnsureError:
         return _UNSURE
+
+
+_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_-]*):(?: +|$)")  # and the value's first column
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'(?: +#.*| *)$")  # then a comment, or nothing
+_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"(?: +#.*| *)$')  # without escapes
+# What a plain scalar may not begin with (YAML's indicators), nor go on with on a next line.
+_NOT_PLAIN = frozenset("-?:,[]{}#&*!|>'\"%@`")
+# Tabs, and the line breaks and byte order mark that only YAML sees as such.
+_AWKWARD = "\t\r\x85\u2028\u2029\ufeff"
+
+
+def _read_lines(text: str, path: str) -> Node | None:
+    """The usual file read line by line, as libyaml reads it (`_composed`'s tree), in a
+    third less time: libyaml's tree reaches Python as a node and two marks for each value,
+    and most of the time went into making those. It reads block mappings of plain keys and
+    block sequences, nested by indentation, whose values are plain text (folded onto more
+    lines too), text quoted on one line without escapes, or literal blocks (`|`, `|-`):
+    what editors and `build.py new` write. _UNSURE for anything else (flow collections,
+    other block scalars, tabs, a first line that is not a key, ...), which libyaml reads."""
+    if not text.endswith("\n") or any(map(text.__contains__, _AWKWARD)):
+        return _UNSURE
+    lines = text.split("\n")
+    stripped = [line.lstrip(" ") for line in lines]
+    n = len(lines)
+
+    def after(i: int) -> int:
+        """The first line from `i` on that has something but a comment (n: none)."""
+        while i < n:
+            if (s := stripped[i]) and s[0] != "#":
+                return i
+            i += 1
+        return n
+
+    def is_item(s: str) -> bool:
+        return s[0] == "-" and (len(s) == 1 or s[1] == " ")
+
+    def collection(i: int, indent: int, depth: int) -> tuple[Node, int]:
+        """The collection that starts at line i, indented `indent`, and the line after it."""
+        if is_item(stripped[i]):
+            return sequence(i, indent, depth)
+        return mapping(i, stripped[i], indent, depth)
+
+    def mapping(i: int, s: str, indent: int, depth: int) -> tuple[Node, int]:
+        # `s`: line i from the first key on (after "- " in a sequence's item)
+        if depth >= MAX_DEPTH:
+            raise _UnsureError
+        entries: dict[str, tuple[Scalar, Node]] = {}
+        position = _position((path, i + 1, indent + 1))
+        while True:
+            found = _KEY.match(s)
+            if found is None:
+                raise _UnsureError
+            key, start = found[1], found.end()
+            if key in entries or key in NULL_WORDS:
+                raise _UnsureError
+            key_node = _scalar((key, _position((path, i + 1, indent + 1)), False, False))
+            value: Node
+            if start < len(s):
+                value, next_line = scalar(s, start, i, indent + start, indent)
+            else:  # nothing after the colon: a collection below, or no value
+                next_line = after(i + 1)
+                below = len(lines[next_line]) - len(stripped[next_line]) if next_line < n else -1
+                if below > indent:
+                    value, next_line = collection(next_line, below, depth + 1)
+                elif below == indent and is_item(stripped[next_line]):  # a list's "-" may
+                    value, next_line = sequence(next_line, below, depth + 1)  # be under the key
+                else:  # (the position libyaml gives: after the colon)
+                    empty = _position((path, i + 1, indent + len(key) + 2))
+                    value = _scalar(("", empty, False, False))
+            entries[key] = (key_node, value)
+            i = next_line
+            if i == n:
+                break
+            s = stripped[i]
+            at = len(lines[i]) - len(s)
+            if at != indent:
+                if at < indent:  # the end of this mapping
+                    break
+                raise _UnsureError
+        return Mapping(position, entries), i
+
+    def sequence(i: int, indent: int, depth: int) -> tuple[Node, int]:
+        if depth >= MAX_DEPTH:
+            raise _UnsureError
+        items: list[Node] = []
+        position = _position((path, i + 1, indent + 1))
+        while True:
+            s = stripped[i]
+            rest = s[1:].lstrip(" ")
+            item: Node
+            if not rest:  # a collection below, or no value
+                next_line = after(i + 1)
+                below = len(lines[next_line]) - len(stripped[next_line]) if next_line < n else -1
+                if below > indent:
+                    item, next_line = collection(next_line, below, depth + 1)
+                else:
+                    item = _scalar(("", _position((path, i + 1, indent + 2)), False, False))
+            else:
+                column = indent + len(s) - len(rest)
+                if _KEY.match(rest):
+                    item, next_line = mapping(i, rest, column, depth + 1)
+                else:
+                    item, next_line = scalar(rest, 0, i, column, indent)
+            items.append(item)
+            i = next_line
+            if i == n:
+                break
+            s = stripped[i]
+            at = len(lines[i]) - len(s)
+            if at > indent:
+                raise _UnsureError
+            if at < indent or not is_item(s):  # the end of this sequence
+                break
+        return Sequence(position, items), i
+
+    def scalar(s: str, k: int, i: int, column: int, parent: int) -> tuple[Node, int]:
+        """The scalar at `s[k:]`, which is at `column` of line i, in a collection indented
+        `parent`; and the line after it."""
+        first = s[k]
+        position = _position((path, i + 1, column + 1))
+        if first == "'":
+            end = len(s) - 1
+            if s[end] == "'" and s.find("'", k + 1) == end:  # the usual: no '' inside
+                return _scalar((s[k + 1 : end], position, True, False)), after(i + 1)
+            quoted = _SINGLE_QUOTED.match(s, k)
+            if quoted is None:
+                raise _UnsureError
+            return _scalar((quoted[1].replace("''", "'"), position, True, False)), after(i + 1)
+        if first == '"':
+            quoted = _DOUBLE_QUOTED.match(s, k)
+            if quoted is None:
+                raise _UnsureError
+            return _scalar((quoted[1], position, True, False)), after(i + 1)
+        if first == "|":
+            header = s[k:].rstrip(" ")
+            if header != "|" and header != "|-":
+                raise _UnsureError
+            return literal(i, parent, header == "|", position)
+        if first in _NOT_PLAIN:
+            raise _UnsureError
+        value = s[k:] if k else s
+        comment = value.find(" #")
+        if comment >= 0:
+            value = value[:comment]
+        value = value.rstrip(" ")
+        if ": " in value or value[-1] == ":":
+            raise _UnsureError
+        j = i + 1
+        if comment < 0:  # folded onto the lines below that are indented more than `parent`
+            parts: list[str] | None = None
+            while j < n:
+                more = stripped[j]
+                if not more:
+                    j += 1
+                    continue
+                if len(lines[j]) - len(more) <= parent:
+                    break
+                more = more.rstrip(" ")
+                if more[0] in _NOT_PLAIN or ": " in more or more[-1] == ":" or " #" in more:
+                    raise _UnsureError
+                if parts is None:
+                    parts = [value]
+                blank = j - i - 1  # empty lines between: each a line break, none a space
+                parts += ("\n" * blank if blank else " ", more)
+                i = j
+                j += 1
+            if parts is not None:
+                value = "".join(parts)
+        return _scalar((value, position, False, False)), after(j)
+
+    def literal(i: int, parent: int, clip: bool, position: Position) -> tuple[Node, int]:
+        """The literal block under line i, to its last line of text; `clip`: with one final
+        line break (`|`), or none (`|-`)."""
+        first = j = i + 1
+        indent = len(lines[j]) - len(stripped[j])
+        if indent <= parent or not stripped[j]:  # (a first empty line: libyaml decides)
+            raise _UnsureError
+        last = j
+        while j < n:
+            s = stripped[j]
+            at = len(lines[j]) - len(s)
+            if not s:
+                if at > indent:  # spaces that would be text: libyaml decides
+                    raise _UnsureError
+            elif at < indent:
+                break
+            else:
+                last = j
+            j += 1
+        value = "\n".join([line[indent:] for line in lines[first : last + 1]])
+        return _scalar((value + "\n" if clip else value, position, False, False)), after(j)
+
+    first = after(0)
+    if first == n or len(stripped[first]) != len(lines[first]):
+        return _UNSURE
+    try:
+        top, i = collection(first, 0, 0)
+    except _UnsureError:
+        return _UNSURE
+    return top if i == n else _UNSURE
 
 
 # Position(path, line, column), made in C: a named tuple's own constructor is a Python
@@ -365,7 +571,7 @@ def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
     if size > MAX_BYTES:
         diagnostics.append(Diagnostic(Position(path), "fail", *too_large(size)))
         return False
-    if bad := _NOT_PRINTABLE.search(text):
+    if bad := _first_unprintable(text):
         line, column = _line_column(text, bad.start())
         diagnostics.append(
             Diagnostic(
@@ -383,6 +589,26 @@ def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
         diagnostics.append(Diagnostic(Position(path, *deep), "YAML", *_TOO_DEEP))
         return False
     return True
+
+
+# The C0 control characters but tab, line feed and carriage return, and DEL: the characters
+# of ASCII that YAML does not allow.
+_ASCII_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def _first_unprintable(text: str) -> re.Match[str] | None:
+    """`_NOT_PRINTABLE.search(text)`, its usual answer (none) found by searches in C: the
+    regular expression takes each character in turn, 1.3% of a big site's cold build. In
+    UTF-8, every other character YAML does not allow begins with one of three bytes."""
+    data = text.encode("utf-8", "surrogatepass")
+    if (
+        len(data.translate(None, _ASCII_CONTROLS)) == len(data)
+        and b"\xc2" not in data  # U+0080-U+00BF: the C1 controls are among them
+        and b"\xed" not in data  # U+D000-U+DFFF: the surrogates
+        and b"\xef\xbf" not in data  # U+FFC0-U+FFFF: U+FFFE and U+FFFF
+    ):
+        return None
+    return _NOT_PRINTABLE.search(text)
 
 
 def too_large(size: int) -> tuple[str, str]:

@@ -101,6 +101,17 @@ def test_control_characters_in_the_file_are_located(tmp_path: Path) -> None:
     assert line.startswith(f"{DEMO}:1:11: fail: failis on lubamatu märk U+001B"), line
 
 
+def test_every_character_yaml_refuses_in_a_file_is_found_and_no_other() -> None:
+    """The check's quick answer (searches of the UTF-8 bytes) against PyYAML's own pattern
+    for what a file may hold, for every code point, alone and amid Estonian text."""
+    for code in range(0x110000):
+        char = chr(code)
+        for text in (char, f"title: Õun {char} ja pirn\n"):
+            found = yamlsrc._first_unprintable(text)
+            expected = yamlsrc._NOT_PRINTABLE.search(text)
+            assert (found and found.start()) == (expected and expected.start()), hex(code)
+
+
 def test_escaped_control_characters_are_located_at_the_value() -> None:
     problems: list[Diagnostic] = []
     node = yamlsrc.parse('title: ok\nsessions:\n  - notes: "a\\0b\\x07"\n', "f.yaml", problems)

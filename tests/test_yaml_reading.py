@@ -1,6 +1,7 @@
-"""The two ways a content file is read (yamlsrc.py) give the same tree and the same problems.
+"""The ways a content file is read (yamlsrc.py) give the same tree and the same problems.
 
-Most files go through libyaml's composer (`_composed`); whatever it cannot vouch for goes
+Files the line reader does not read (test_yaml_lines.py holds it to libyaml's tree) go
+through libyaml's composer (`_composed`); whatever that cannot vouch for goes
 through the event loop that reports every problem at its line and column (`_parsed`). An
 editor must never see a difference: not a value, not a position, not a missed problem.
 """
