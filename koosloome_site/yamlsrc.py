@@ -192,9 +192,13 @@ def _composed(text: str, path: str) -> Node | None:
 
 
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_-]*):(?: +|$)")  # and the value's first column
-_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'(?: +#.*| *)$")  # then a comment, or nothing
-_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"(?: +#.*| *)$')  # without escapes
-# What a plain scalar may not begin with (YAML's indicators), nor go on with on a next line.
+# A quoted scalar's text on one line, and its closing quote if there.
+_SINGLE_QUOTED_BODY = re.compile(r"((?:[^']|'')*)(')?")
+_DOUBLE_QUOTED_BODY = re.compile(r'([^"\\]*)(")?')  # up to an escape, if any
+_AFTER_QUOTE = re.compile(r"(?: +#.*| *)$")  # a comment, or nothing
+_BLOCK_HEADERS = frozenset({"|", "|-", ">", ">-"})  # (not with an indentation, nor `+`)
+# What a plain scalar may not begin with: YAML's indicators. (Its next lines may not begin
+# with a comment's `#`, nor with `-`, `?` or `:`, which can begin an entry.)
 _NOT_PLAIN = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # Tabs, and the line breaks and byte order mark that only YAML sees as such.
 _AWKWARD = "\t\r\x85\u2028\u2029\ufeff"
@@ -309,24 +313,16 @@ def _read_lines(text: str, path: str) -> Node | None:
         `parent`; and the line after it."""
         first = s[k]
         position = _position((path, i + 1, column + 1))
-        if first == "'":
-            end = len(s) - 1
-            if s[end] == "'" and s.find("'", k + 1) == end:  # the usual: no '' inside
+        if first == "'" or first == '"':
+            end = len(s) - 1  # the usual: closed at the end of the line, nothing to undo
+            if s[end] == first and s.find(first, k + 1) == end and "\\" not in s:
                 return _scalar((s[k + 1 : end], position, True, False)), after(i + 1)
-            quoted = _SINGLE_QUOTED.match(s, k)
-            if quoted is None:
-                raise _UnsureError
-            return _scalar((quoted[1].replace("''", "'"), position, True, False)), after(i + 1)
-        if first == '"':
-            quoted = _DOUBLE_QUOTED.match(s, k)
-            if quoted is None:
-                raise _UnsureError
-            return _scalar((quoted[1], position, True, False)), after(i + 1)
-        if first == "|":
+            return quoted(s, k, i, parent, position)
+        if first == "|" or first == ">":
             header = s[k:].rstrip(" ")
-            if header != "|" and header != "|-":
+            if header not in _BLOCK_HEADERS:
                 raise _UnsureError
-            return literal(i, parent, header == "|", position)
+            return block(i, parent, header, position)
         if first in _NOT_PLAIN:
             raise _UnsureError
         value = s[k:] if k else s
@@ -338,34 +334,62 @@ def _read_lines(text: str, path: str) -> Node | None:
             raise _UnsureError
         j = i + 1
         if comment < 0:  # folded onto the lines below that are indented more than `parent`
-            parts: list[str] | None = None
+            pieces = [value]
             while j < n:
                 more = stripped[j]
-                if not more:
-                    j += 1
-                    continue
-                if len(lines[j]) - len(more) <= parent:
-                    break
-                more = more.rstrip(" ")
-                if more[0] in _NOT_PLAIN or ": " in more or more[-1] == ":" or " #" in more:
-                    raise _UnsureError
-                if parts is None:
-                    parts = [value]
-                blank = j - i - 1  # empty lines between: each a line break, none a space
-                parts += ("\n" * blank if blank else " ", more)
-                i = j
+                if more:
+                    if len(lines[j]) - len(more) <= parent:
+                        break
+                    more = more.rstrip(" ")
+                    if more[0] in "#-?:" or ": " in more or more[-1] == ":" or " #" in more:
+                        raise _UnsureError
+                pieces.append(more)
                 j += 1
-            if parts is not None:
-                value = "".join(parts)
+            if len(pieces) > 1:
+                while not pieces[-1]:  # empty lines after the text are not in it
+                    pieces.pop()
+                value = _fold(pieces)
         return _scalar((value, position, False, False)), after(j)
 
-    def literal(i: int, parent: int, clip: bool, position: Position) -> tuple[Node, int]:
-        """The literal block under line i, to its last line of text; `clip`: with one final
-        line break (`|`), or none (`|-`)."""
+    def quoted(s: str, k: int, i: int, parent: int, position: Position) -> tuple[Node, int]:
+        """The quoted scalar at `s[k]` (line i), its quote closed on this line or a later one
+        indented more than `parent`, without escapes (`\\`) in double quotes."""
+        single = s[k] == "'"
+        body = _SINGLE_QUOTED_BODY if single else _DOUBLE_QUOTED_BODY
+        pieces: list[str] = []
+        line, start = s, k + 1
+        while True:
+            found = body.match(line, start)
+            assert found is not None  # (it matches the empty text too)
+            pieces.append(found[1])
+            if found[2]:  # the closing quote
+                break
+            i += 1
+            if found.end() < len(line) or i == n:  # an escape, or the end of the file
+                raise _UnsureError
+            line, start = stripped[i], 0
+            if line and len(lines[i]) - len(line) <= parent:
+                raise _UnsureError
+        if not _AFTER_QUOTE.match(line, found.end()):
+            raise _UnsureError
+        value = pieces[0]
+        if len(pieces) > 1:  # spaces around each line break go with it
+            pieces = [value.rstrip(" "), *(p.rstrip(" ") for p in pieces[1:-1]), pieces[-1]]
+            if not pieces[0] or not pieces[-1]:  # a quote alone on its line: libyaml decides
+                raise _UnsureError
+            value = _fold(pieces)
+        return _scalar(
+            (value.replace("''", "'") if single else value, position, True, False)
+        ), after(i + 1)
+
+    def block(i: int, parent: int, header: str, position: Position) -> tuple[Node, int]:
+        """The literal (`|`) or folded (`>`) block under line i, to its last line of text,
+        with one final line break, or none (`|-`, `>-`)."""
         first = j = i + 1
         indent = len(lines[j]) - len(stripped[j])
         if indent <= parent or not stripped[j]:  # (a first empty line: libyaml decides)
             raise _UnsureError
+        folded = header[0] == ">"
         last = j
         while j < n:
             s = stripped[j]
@@ -375,11 +399,16 @@ def _read_lines(text: str, path: str) -> Node | None:
                     raise _UnsureError
             elif at < indent:
                 break
+            elif at > indent and folded:  # kept as it is amid folded lines: libyaml decides
+                raise _UnsureError
             else:
                 last = j
             j += 1
-        value = "\n".join([line[indent:] for line in lines[first : last + 1]])
-        return _scalar((value + "\n" if clip else value, position, False, False)), after(j)
+        text = [line[indent:] for line in lines[first : last + 1]]
+        value = _fold(text) if folded else "\n".join(text)
+        return _scalar(
+            (value if header[-1] == "-" else value + "\n", position, False, False)
+        ), after(j)
 
     first = after(0)
     if first == n or len(stripped[first]) != len(lines[first]):
@@ -389,6 +418,20 @@ def _read_lines(text: str, path: str) -> Node | None:
     except _UnsureError:
         return _UNSURE
     return top if i == n else _UNSURE
+
+
+def _fold(lines: list[str]) -> str:
+    """Lines folded as YAML folds them: a line break between two lines of text is a space,
+    and each empty line between them a line break. (The first and the last have text.)"""
+    parts = [lines[0]]
+    breaks = 0
+    for line in lines[1:]:
+        if line:
+            parts += ("\n" * breaks if breaks else " ", line)
+            breaks = 0
+        else:
+            breaks += 1
+    return "".join(parts)
 
 
 # Position(path, line, column), made in C: a named tuple's own constructor is a Python

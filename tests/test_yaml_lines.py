@@ -52,6 +52,13 @@ summary: Pikk tekst, mis jätkub
   järgmisel real
 
   ja veel ühel, tühja rea järel
+intro: >-
+  Volditud tekst
+  ühel real.
+
+  Uus lõik.
+quote: 'Kahel
+   ''real'''
 description: |
   Esimene lõik.
 
@@ -82,10 +89,13 @@ def test_values_quotes_and_positions_are_libyamls() -> None:
     summary = read.entries["summary"][1]
     assert isinstance(summary, yamlsrc.Scalar)
     assert summary.text == "Pikk tekst, mis jätkub järgmisel real\nja veel ühel, tühja rea järel"
+    intro, quote = read.entries["intro"][1], read.entries["quote"][1]
+    assert isinstance(intro, yamlsrc.Scalar) and isinstance(quote, yamlsrc.Scalar)
+    assert (intro.text, quote.text) == ("Volditud tekst ühel real.\nUus lõik.", "Kahel 'real'")
     description = read.entries["description"][1]
     assert isinstance(description, yamlsrc.Scalar)
     assert description.text == "Esimene lõik.\n\n  Taandega rida.\n# not a comment: text\n"
-    assert (description.position.line, description.position.column) == (7, 14)
+    assert (description.position.line, description.position.column) == (14, 14)
     topics = read.entries["topics"][1]
     assert isinstance(topics, yamlsrc.Sequence)
     assert [(t.text, t.quoted) for t in topics.items if isinstance(t, yamlsrc.Scalar)] == [
@@ -102,9 +112,11 @@ def test_values_quotes_and_positions_are_libyamls() -> None:
         "null: a\n",  # a null key
         "title: a: b\n",  # a colon in plain text
         "title: [a, b]\n",  # flow collections
-        "title: >\n  folded\n",  # a folded block
+        "title: >\n  a\n    more indented\n",  # a folded block with a line kept as it is
+        "title: |+\n  a\n",  # kept final line breaks
         'title: "a\\tb"\n',  # an escape
-        "title: 'a\n  b'\n",  # quoted over two lines
+        "title: 'a\nb'\n",  # quoted over two lines, the second not indented
+        "title: 'a\n  '\n",  # a closing quote alone on its line
         "title: a\n  - b\n",  # a dash on a folded line
         "title:\ta\n",  # a tab
         "title: a\r\nsummary: b\r\n",  # Windows line breaks
@@ -153,35 +165,58 @@ class Writer:
 
     def scalar(self, parent: int) -> str:
         """A value (the rest of its line, and lines to come), in a collection at `parent`."""
-        kind = self.r.choice(["plain", "plain", "single", "double", "literal", "folded"])
-        if kind == "single":
-            return "'" + self.plain().replace("'", "'" if self.odd() else "''") + "'"
-        if kind == "double":
-            return '"' + self.plain().replace('"', "") + ("\\n" if self.odd() else "") + '"'
-        if kind == "literal":
-            header = self.r.choice(["|+", "|2", ">"] if self.odd() else ["|", "|-"])
+        kind = self.r.choice(["plain", "plain", "quoted", "quoted", "block", "block", "folded"])
+        if kind == "quoted":
+            return self.quoted(parent)
+        if kind == "block":
+            header = self.r.choice(
+                ["|+", "|2", ">+", "| -"] if self.odd() else ["|", "|-", ">", ">-"]
+            )
             indent = parent + (self.r.choice([0, 1]) if self.odd() else self.r.choice([2, 4]))
             for _ in range(self.r.randint(1, 4)):
                 if self.chance(0.2):  # an empty line, maybe with spaces that would be text
                     self.later.append(" " * self.r.randint(0, indent + self.odd()))
                 else:
-                    extra = self.r.choice(["", "", "  ", "# ", "- ", "\t"[: self.odd()]])
-                    self.later.append(" " * indent + extra + self.plain())
+                    extra = self.r.choice(["", "", "", "  ", "# ", "- ", "\t"[: self.odd()]])
+                    self.later.append(" " * indent + extra + self.plain() + self.spaces(1))
             return header + self.spaces(1)
         value = self.plain() + self.spaces(2)
         if self.chance(0.2):
             value += " # comment" if self.chance(0.8) else "# not one"
         if self.odd():
             value += self.r.choice(["\t", "\r", ": x", ":"])
-        if kind == "folded":
+        if kind == "folded":  # plain text going on on the lines below
             for _ in range(self.r.randint(1, 3)):
                 if self.chance(0.3):
                     self.later.append(self.spaces(4))
                 below = parent + (0 if self.odd() else self.r.choice([1, 2, 4]))
-                self.later.append(
-                    " " * below + self.r.choice(ODD if self.odd() else [""]) + self.plain()
-                )
+                lead = self.r.choice(ODD) if self.odd() else ""
+                self.later.append(" " * below + lead + self.plain())
         return value
+
+    def quoted(self, parent: int) -> str:
+        """Text in single or double quotes, on one line or more."""
+        quote = self.r.choice("'\"")
+        lines = [self.plain() + self.spaces(1) for _ in range(self.r.choice([1, 1, 1, 2, 3]))]
+        if quote == "'":
+            lines = [line.replace("'", "'" if self.odd() else "''") for line in lines]
+            if self.chance(0.2):
+                lines[-1] += "''"
+        else:
+            lines = [line.replace('"', "") + ("\\n" if self.odd() else "") for line in lines]
+        if self.odd():
+            lines[self.r.randrange(len(lines))] = ""  # a quote alone on its line
+        after = self.r.choice([" # comment", "  "]) if self.chance(0.2) else ""
+        if self.odd():
+            after = self.r.choice([" x", "#x", ":"])
+        lines[0] = quote + lines[0]
+        lines[-1] += quote + after
+        for line in lines[1:]:
+            if self.chance(0.2):
+                self.later.append(self.spaces(3))  # an empty line
+            below = parent + (0 if self.odd() else self.r.choice([1, 2, 4]))
+            self.later.append(" " * below + line)
+        return lines[0]
 
     def entry(self, indent: int, lead: str, depth: int) -> None:
         """One mapping entry or list item of a collection at `indent`: `lead`, its value."""
