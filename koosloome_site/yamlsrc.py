@@ -7,8 +7,9 @@ duplicate keys and multi-document files are rejected: they make a file mean some
 than what it shows, and web form editors cannot round-trip them.
 
 Three readers give the same tree, each handing what it cannot vouch for to the next:
-`_read_lines` reads the usual file line by line in Python, `_composed` takes libyaml's tree,
-and `_parsed` reads libyaml's events and reports every problem at its line and column.
+`read_lines` reads the usual file line by line in Python; yamllib's `composed` takes
+libyaml's tree, and its `parsed` reads libyaml's events and reports every problem at its
+line and column.
 
 Limits, checked before the text reaches the YAML parser (libyaml is C; a hostile or broken
 file must not be able to exhaust it): a file may have at most MAX_BYTES bytes (1 MiB; a real
@@ -22,34 +23,23 @@ refused in values: no page, calendar file or sitemap can be made to carry them.
 from __future__ import annotations
 
 import functools
-import operator
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
-
-import yaml
+from typing import NamedTuple
 
 from .errors import Diagnostic, Position
 from .messages import msg
 
-try:  # libyaml is several times faster; the pure-Python parser gives the same events
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
 MAX_BYTES = 1024 * 1024  # per content file
 MAX_DEPTH = 50  # nested collections in one file
-# What YAML allows in a file (c-printable); the same set is required of escaped values.
-# PyYAML's own pattern for it: compiling that big a class again took 4 ms of every start.
-_NOT_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 # Where quoted scalars, flow collections, comments and block scalars can begin.
 _SPECIAL = re.compile(r"""["'#\[\]{}|>]""")
 _BLOCK_HEADER = re.compile(r"[|>][-+1-9]{0,2}[ \t]*(?:#.*)?")
 
 
 class Scalar(NamedTuple):
-    """A value as the editor wrote it. A named tuple, made in C by `_scalar`: a big site's
+    """A value as the editor wrote it. A named tuple, made in C by `make_scalar`: a big site's
     files have a few hundred thousand, and a class's Python `__init__` (even a slotted
     dataclass's) was a third of the time it took to take libyaml's tree."""
 
@@ -83,16 +73,6 @@ class Sequence:
 Node = Scalar | Mapping | Sequence
 
 
-class _Mark(Protocol):
-    """What PyYAML's marks (pure-Python or libyaml) have in common."""
-
-    line: int
-    column: int
-
-
-_INVALID_KEY = Scalar("", Position(""), quoted=True)
-
-
 def describe(node: Node) -> str:
     """The Estonian name of a node's shape, for error messages."""
     if isinstance(node, Mapping):
@@ -106,89 +86,27 @@ def parse(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
     """Parse one YAML document into a Node tree; problems go to `diagnostics`."""
     if not check_limits(text, path, diagnostics):
         return None
-    if "&" not in text and "!" not in text:  # no anchor or tag can be in it
-        composed = _read_lines(text, path)
-        if composed is _UNSURE:
-            composed = _composed(text, path)
-        if composed is not _UNSURE:
-            return composed
-    return _parsed(text, path, diagnostics)
+    plain = "&" not in text and "!" not in text  # no anchor or tag can be in it
+    if plain and (read := read_lines(text, path)) is not UNSURE:
+        return read
+    from . import yamllib  # PyYAML: only for the files the line reader leaves
+
+    if plain and (composed := yamllib.composed(text, path)) is not UNSURE:
+        return composed
+    return yamllib.parsed(text, path, diagnostics)
 
 
-class _Composer(_Loader):
-    """libyaml's parser and composer, without the resolver's guesses at types or paths.
-
-    libyaml's composer calls these three for every node (a big site's files have a few
-    hundred thousand); each is a C function that takes their arguments and does nothing we
-    read, instead of a Python method: `resolve` gives the node's tag, which `_composed`
-    never looks at (it makes no difference to the text), and no path resolvers are set."""
-
-    resolve = staticmethod(slice)  # (kind, value, implicit) -> an unread tag
-    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]  # (parent, index)
-    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]  # ()
+UNSURE = Scalar("", Position(""), quoted=True)  # a reader's answer for a file it leaves
 
 
-_UNSURE = Scalar("", Position(""), quoted=True)
+# Position(path, line, column), made in C: a named tuple's own constructor is a Python
+# function, called for each of a big site's few hundred thousand nodes.
+make_position = functools.partial(tuple.__new__, Position)
+make_scalar = functools.partial(tuple.__new__, Scalar)
 
 
-def _composed(text: str, path: str) -> Node | None:
-    """The usual file, composed by libyaml (three times as fast as the event loop of
-    `_parsed`): the tree `_parsed` gives, or _UNSURE for anything `_parsed` would report (it
-    then reads the file again and reports every problem): a syntax error, an alias, more
-    than one document, a key that is not plain text or comes twice, an escaped character
-    YAML does not allow, nesting deeper than MAX_DEPTH. The caller has ruled out anchors
-    and tags, which the composer does not show."""
-    loader = _Composer(text)
-    try:
-        top = loader.get_single_node()
-    except yaml.YAMLError:
-        return _UNSURE
-    finally:
-        loader.dispose()
-    if top is None:
-        return None
-
-    def scalar(node: yaml.ScalarNode) -> Scalar:
-        mark, style, value = node.start_mark, node.style, node.value
-        if style == '"' and _NOT_PRINTABLE.search(value):
-            raise _UnsureError
-        position = _position((path, mark.line + 1, mark.column + 1))
-        return _scalar((value, position, style == '"' or style == "'", False))
-
-    # (A collection's scalars are made without a call to `converted`: most nodes are these.)
-    def converted(node: yaml.Node, depth: int) -> Node:
-        if type(node) is _SCALAR:
-            return scalar(node)
-        if depth >= MAX_DEPTH:
-            raise _UnsureError
-        mark = node.start_mark
-        position = _position((path, mark.line + 1, mark.column + 1))
-        if type(node) is _SEQUENCE:
-            return Sequence(
-                position,
-                [
-                    scalar(item) if type(item) is _SCALAR else converted(item, depth + 1)
-                    for item in node.value
-                ],
-            )
-        entries: dict[str, tuple[Scalar, Node]] = {}
-        for key_node, value in node.value:
-            if type(key_node) is not _SCALAR:
-                raise _UnsureError
-            key = scalar(key_node)
-            # (`key.is_null`, written out: a property call for each of the nodes' keys)
-            if key.text in entries or (not key.quoted and key.text in NULL_WORDS):
-                raise _UnsureError
-            entries[key.text] = (
-                key,
-                scalar(value) if type(value) is _SCALAR else converted(value, depth + 1),
-            )
-        return Mapping(position, entries)
-
-    try:
-        return converted(top, 0)
-    except _UnsureError:
-        return _UNSURE
+class UnsureError(Exception):
+    """Raised inside a reader when the next one has to read the file."""
 
 
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_-]*):(?: +|$)")  # and the value's first column
@@ -204,16 +122,16 @@ _NOT_PLAIN = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _AWKWARD = "\t\r\x85\u2028\u2029\ufeff"
 
 
-def _read_lines(text: str, path: str) -> Node | None:
-    """The usual file read line by line, as libyaml reads it (`_composed`'s tree), in a
+def read_lines(text: str, path: str) -> Node | None:
+    """The usual file read line by line, as libyaml reads it (yamllib.composed's tree), in a
     third less time: libyaml's tree reaches Python as a node and two marks for each value,
     and most of the time went into making those. It reads block mappings of plain keys and
     block sequences, nested by indentation, whose values are plain text (folded onto more
     lines too), text quoted on one line without escapes, or literal blocks (`|`, `|-`):
-    what editors and `build.py new` write. _UNSURE for anything else (flow collections,
+    what editors and `build.py new` write. UNSURE for anything else (flow collections,
     other block scalars, tabs, a first line that is not a key, ...), which libyaml reads."""
     if not text.endswith("\n") or any(map(text.__contains__, _AWKWARD)):
-        return _UNSURE
+        return UNSURE
     lines = text.split("\n")
     stripped = [line.lstrip(" ") for line in lines]
     n = len(lines)
@@ -238,17 +156,17 @@ def _read_lines(text: str, path: str) -> Node | None:
     def mapping(i: int, s: str, indent: int, depth: int) -> tuple[Node, int]:
         # `s`: line i from the first key on (after "- " in a sequence's item)
         if depth >= MAX_DEPTH:
-            raise _UnsureError
+            raise UnsureError
         entries: dict[str, tuple[Scalar, Node]] = {}
-        position = _position((path, i + 1, indent + 1))
+        position = make_position((path, i + 1, indent + 1))
         while True:
             found = _KEY.match(s)
             if found is None:
-                raise _UnsureError
+                raise UnsureError
             key, start = found[1], found.end()
             if key in entries or key in NULL_WORDS:
-                raise _UnsureError
-            key_node = _scalar((key, _position((path, i + 1, indent + 1)), False, False))
+                raise UnsureError
+            key_node = make_scalar((key, make_position((path, i + 1, indent + 1)), False, False))
             value: Node
             if start < len(s):
                 value, next_line = scalar(s, start, i, indent + start, indent)
@@ -260,8 +178,8 @@ def _read_lines(text: str, path: str) -> Node | None:
                 elif below == indent and is_item(stripped[next_line]):  # a list's "-" may
                     value, next_line = sequence(next_line, below, depth + 1)  # be under the key
                 else:  # (the position libyaml gives: after the colon)
-                    empty = _position((path, i + 1, indent + len(key) + 2))
-                    value = _scalar(("", empty, False, False))
+                    empty = make_position((path, i + 1, indent + len(key) + 2))
+                    value = make_scalar(("", empty, False, False))
             entries[key] = (key_node, value)
             i = next_line
             if i == n:
@@ -271,14 +189,14 @@ def _read_lines(text: str, path: str) -> Node | None:
             if at != indent:
                 if at < indent:  # the end of this mapping
                     break
-                raise _UnsureError
+                raise UnsureError
         return Mapping(position, entries), i
 
     def sequence(i: int, indent: int, depth: int) -> tuple[Node, int]:
         if depth >= MAX_DEPTH:
-            raise _UnsureError
+            raise UnsureError
         items: list[Node] = []
-        position = _position((path, i + 1, indent + 1))
+        position = make_position((path, i + 1, indent + 1))
         while True:
             s = stripped[i]
             rest = s[1:].lstrip(" ")
@@ -289,7 +207,7 @@ def _read_lines(text: str, path: str) -> Node | None:
                 if below > indent:
                     item, next_line = collection(next_line, below, depth + 1)
                 else:
-                    item = _scalar(("", _position((path, i + 1, indent + 2)), False, False))
+                    item = make_scalar(("", make_position((path, i + 1, indent + 2)), False, False))
             else:
                 column = indent + len(s) - len(rest)
                 if _KEY.match(rest):
@@ -303,7 +221,7 @@ def _read_lines(text: str, path: str) -> Node | None:
             s = stripped[i]
             at = len(lines[i]) - len(s)
             if at > indent:
-                raise _UnsureError
+                raise UnsureError
             if at < indent or not is_item(s):  # the end of this sequence
                 break
         return Sequence(position, items), i
@@ -312,26 +230,26 @@ def _read_lines(text: str, path: str) -> Node | None:
         """The scalar at `s[k:]`, which is at `column` of line i, in a collection indented
         `parent`; and the line after it."""
         first = s[k]
-        position = _position((path, i + 1, column + 1))
+        position = make_position((path, i + 1, column + 1))
         if first == "'" or first == '"':
             end = len(s) - 1  # the usual: closed at the end of the line, nothing to undo
             if s[end] == first and s.find(first, k + 1) == end and "\\" not in s:
-                return _scalar((s[k + 1 : end], position, True, False)), after(i + 1)
+                return make_scalar((s[k + 1 : end], position, True, False)), after(i + 1)
             return quoted(s, k, i, parent, position)
         if first == "|" or first == ">":
             header = s[k:].rstrip(" ")
             if header not in _BLOCK_HEADERS:
-                raise _UnsureError
+                raise UnsureError
             return block(i, parent, header, position)
         if first in _NOT_PLAIN:
-            raise _UnsureError
+            raise UnsureError
         value = s[k:] if k else s
         comment = value.find(" #")
         if comment >= 0:
             value = value[:comment]
         value = value.rstrip(" ")
         if ": " in value or value[-1] == ":":
-            raise _UnsureError
+            raise UnsureError
         j = i + 1
         if comment < 0:  # folded onto the lines below that are indented more than `parent`
             pieces = [value]
@@ -342,14 +260,14 @@ def _read_lines(text: str, path: str) -> Node | None:
                         break
                     more = more.rstrip(" ")
                     if more[0] in "#-?:" or ": " in more or more[-1] == ":" or " #" in more:
-                        raise _UnsureError
+                        raise UnsureError
                 pieces.append(more)
                 j += 1
             if len(pieces) > 1:
                 while not pieces[-1]:  # empty lines after the text are not in it
                     pieces.pop()
                 value = _fold(pieces)
-        return _scalar((value, position, False, False)), after(j)
+        return make_scalar((value, position, False, False)), after(j)
 
     def quoted(s: str, k: int, i: int, parent: int, position: Position) -> tuple[Node, int]:
         """The quoted scalar at `s[k]` (line i), its quote closed on this line or a later one
@@ -366,19 +284,19 @@ def _read_lines(text: str, path: str) -> Node | None:
                 break
             i += 1
             if found.end() < len(line) or i == n:  # an escape, or the end of the file
-                raise _UnsureError
+                raise UnsureError
             line, start = stripped[i], 0
             if line and len(lines[i]) - len(line) <= parent:
-                raise _UnsureError
+                raise UnsureError
         if not _AFTER_QUOTE.match(line, found.end()):
-            raise _UnsureError
+            raise UnsureError
         value = pieces[0]
         if len(pieces) > 1:  # spaces around each line break go with it
             pieces = [value.rstrip(" "), *(p.rstrip(" ") for p in pieces[1:-1]), pieces[-1]]
             if not pieces[0] or not pieces[-1]:  # a quote alone on its line: libyaml decides
-                raise _UnsureError
+                raise UnsureError
             value = _fold(pieces)
-        return _scalar(
+        return make_scalar(
             (value.replace("''", "'") if single else value, position, True, False)
         ), after(i + 1)
 
@@ -388,7 +306,7 @@ def _read_lines(text: str, path: str) -> Node | None:
         first = j = i + 1
         indent = len(lines[j]) - len(stripped[j])
         if indent <= parent or not stripped[j]:  # (a first empty line: libyaml decides)
-            raise _UnsureError
+            raise UnsureError
         folded = header[0] == ">"
         last = j
         while j < n:
@@ -396,28 +314,28 @@ def _read_lines(text: str, path: str) -> Node | None:
             at = len(lines[j]) - len(s)
             if not s:
                 if at > indent:  # spaces that would be text: libyaml decides
-                    raise _UnsureError
+                    raise UnsureError
             elif at < indent:
                 break
             elif at > indent and folded:  # kept as it is amid folded lines: libyaml decides
-                raise _UnsureError
+                raise UnsureError
             else:
                 last = j
             j += 1
         text = [line[indent:] for line in lines[first : last + 1]]
         value = _fold(text) if folded else "\n".join(text)
-        return _scalar(
+        return make_scalar(
             (value if header[-1] == "-" else value + "\n", position, False, False)
         ), after(j)
 
     first = after(0)
     if first == n or len(stripped[first]) != len(lines[first]):
-        return _UNSURE
+        return UNSURE
     try:
         top, i = collection(first, 0, 0)
-    except _UnsureError:
-        return _UNSURE
-    return top if i == n else _UNSURE
+    except UnsureError:
+        return UNSURE
+    return top if i == n else UNSURE
 
 
 def _fold(lines: list[str]) -> str:
@@ -434,171 +352,7 @@ def _fold(lines: list[str]) -> str:
     return "".join(parts)
 
 
-# Position(path, line, column), made in C: a named tuple's own constructor is a Python
-# function, called for each of a big site's few hundred thousand nodes.
-_position = functools.partial(tuple.__new__, Position)
-_scalar = functools.partial(tuple.__new__, Scalar)
-
-
-class _UnsureError(Exception):
-    """Raised inside `_composed` when the event loop has to read the file."""
-
-
-_SCALAR, _SEQUENCE = yaml.ScalarNode, yaml.SequenceNode
-
-
-def _parsed(text: str, path: str, diagnostics: list[Diagnostic]) -> Node | None:
-    """The document read event by event, every problem reported where it is."""
-
-    def pos(mark: _Mark | None) -> Position:
-        return Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
-
-    def problem(mark: _Mark | None, message: str, hint: str) -> None:
-        diagnostics.append(Diagnostic(pos(mark), "YAML", message, hint))
-
-    stack: list[Mapping | Sequence] = []
-    pending_key: list[Scalar | None] = []  # per open mapping: the key awaiting its value
-    paths: list[str] = []  # per open collection: its field path, e.g. "sessions[2]"
-    root: Node | None = None
-    documents = 0
-
-    def child_path() -> str:
-        """The field path of the node about to be added."""
-        if not stack:
-            return ""
-        parent, key = stack[-1], pending_key[-1]
-        if isinstance(parent, Sequence):
-            return f"{paths[-1]}[{len(parent.items)}]"
-        return _join(paths[-1], key.text) if key is not None else paths[-1]
-
-    def add(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent = stack[-1]
-        if isinstance(parent, Sequence):
-            parent.items.append(node)
-            return
-        key = pending_key[-1]
-        if key is None:
-            if isinstance(node, Scalar) and not node.is_null:
-                pending_key[-1] = node
-            else:  # keep parsing, but the value of this key is dropped
-                diagnostics.append(
-                    Diagnostic(
-                        node.position,
-                        "YAML",
-                        msg("võti peab olema lihtne tekst"),
-                        msg("kirjuta võti kujul 'nimi: väärtus'"),
-                    )
-                )
-                pending_key[-1] = _INVALID_KEY
-            return
-        pending_key[-1] = None
-        if key is _INVALID_KEY:
-            return
-        first = parent.entries.get(key.text)
-        if first is not None:
-            diagnostics.append(
-                Diagnostic(
-                    key.position,
-                    _join(paths[-1], key.text),
-                    msg("sama võti on selles kogumis kaks korda"),
-                    msg(
-                        "võti on juba real {line}; jäta alles üks neist",
-                        line=first[0].position.line,
-                    ),
-                )
-            )
-            return
-        parent.entries[key.text] = (key, node)
-
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent) or anchor is not None:
-                problem(
-                    event.start_mark,
-                    msg("ankrud ja viited (& ja *) ei ole lubatud"),
-                    msg("kirjuta väärtus välja igasse kohta, kus seda vaja on"),
-                )
-                if isinstance(event, yaml.AliasEvent):
-                    add(Scalar("", pos(event.start_mark), quoted=False, unreadable=True))
-                    continue
-            tag = getattr(event, "tag", None)
-            if tag is not None and isinstance(
-                event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent
-            ):
-                problem(
-                    event.start_mark,
-                    msg(
-                        "YAML-i sildid ({tag}) ei ole lubatud",
-                        tag=tag.replace("tag:yaml.org,2002:", "!!"),
-                    ),
-                    msg("eemalda märgiga ! algav silt; väärtuse tüübi määrab väli, kus see on"),
-                )
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    problem(
-                        event.start_mark,
-                        msg("failis on mitu YAML-dokumenti"),
-                        msg(
-                            "ühes failis peab olema üks dokument; eemalda rida '---' või jaga fail"
-                        ),
-                    )
-                    break
-            elif isinstance(event, yaml.ScalarEvent):
-                value, quoted = event.value, event.style in ("'", '"')
-                if bad := _NOT_PRINTABLE.search(value):
-                    # Only an escape in double quotes can make one: the file was checked.
-                    diagnostics.append(
-                        Diagnostic(
-                            pos(event.start_mark),
-                            child_path() or "YAML",
-                            msg(
-                                "väärtuses on lubamatu märk {codepoint}",
-                                codepoint=_codepoint(bad.group()),
-                            ),
-                            msg('eemalda paojada, mis selle teeb (nt "\\0", "\\x07" või "\\e")'),
-                        )
-                    )
-                    # Read on with U+FFFD in its place, so that nothing else is reported
-                    # because of it (a group label, a required field).
-                    value = _NOT_PRINTABLE.sub("\ufffd", value)
-                add(Scalar(value, pos(event.start_mark), quoted))
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                if len(stack) >= MAX_DEPTH:  # the pre-scan counts a little differently
-                    problem(event.start_mark, *_TOO_DEEP)
-                    return None
-                node: Mapping | Sequence = (
-                    Mapping(pos(event.start_mark))
-                    if isinstance(event, yaml.MappingStartEvent)
-                    else Sequence(pos(event.start_mark))
-                )
-                paths.append(child_path())
-                add(node)
-                stack.append(node)
-                pending_key.append(None)
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                stack.pop()
-                pending_key.pop()
-                paths.pop()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = error.problem or error.context or msg("vigane YAML")
-        lines = text.splitlines()
-        line = lines[mark.line] if mark and mark.line < len(lines) else ""
-        problem(mark, *_explain_syntax_error(message, line))
-        return None
-    except yaml.YAMLError as error:  # pragma: no cover - the checks above come first
-        problem(None, msg("YAML-i viga ({error})", error=error), msg("kontrolli faili sisu"))
-        return None
-    return root
-
-
-_TOO_DEEP = (
+TOO_DEEP = (
     msg("andmed on pesastatud sügavamale kui {depth} taset", depth=MAX_DEPTH),
     msg(
         "sisufailis on loendid ja kogumid mõne taseme sügavused; kontrolli "
@@ -620,7 +374,7 @@ def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
             Diagnostic(
                 Position(path, line, column),
                 "fail",
-                msg("failis on lubamatu märk {codepoint}", codepoint=_codepoint(bad.group())),
+                msg("failis on lubamatu märk {codepoint}", codepoint=codepoint(bad.group())),
                 msg(
                     "eemalda see nähtamatu juhtmärk (see tuleb sageli kopeeritud tekstiga) "
                     "või salvesta fail uuesti tekstifailina"
@@ -629,7 +383,7 @@ def check_limits(text: str, path: str, diagnostics: list[Diagnostic]) -> bool:
         )
         return False
     if deep := _too_deep(text):
-        diagnostics.append(Diagnostic(Position(path, *deep), "YAML", *_TOO_DEEP))
+        diagnostics.append(Diagnostic(Position(path, *deep), "YAML", *TOO_DEEP))
         return False
     return True
 
@@ -640,7 +394,7 @@ _ASCII_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def _first_unprintable(text: str) -> re.Match[str] | None:
-    """`_NOT_PRINTABLE.search(text)`, its usual answer (none) found by searches in C: the
+    """`not_printable().search(text)`, its usual answer (none) found by searches in C: the
     regular expression takes each character in turn, 1.3% of a big site's cold build. In
     UTF-8, every other character YAML does not allow begins with one of three bytes."""
     data = text.encode("utf-8", "surrogatepass")
@@ -651,7 +405,15 @@ def _first_unprintable(text: str) -> re.Match[str] | None:
         and b"\xef\xbf" not in data  # U+FFC0-U+FFFF: U+FFFE and U+FFFF
     ):
         return None
-    return _NOT_PRINTABLE.search(text)
+    return not_printable().search(text)
+
+
+@functools.cache
+def not_printable() -> re.Pattern[str]:
+    """The characters YAML does not allow in a file (outside c-printable), which escapes in
+    double quotes must not make either: compiled when first needed (that big a class takes
+    4 ms), by the few files with a byte that can begin one."""
+    return re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def too_large(size: int) -> tuple[str, str]:
@@ -677,7 +439,7 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _codepoint(char: str) -> str:
+def codepoint(char: str) -> str:
     return f"U+{ord(char):04X}"
 
 
@@ -802,35 +564,3 @@ def _after_quote(line: str, i: int, quote: str) -> int:
             return end + 1
         i = end + 1
     return -1
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _explain_syntax_error(problem: str, line: str) -> tuple[str, str]:
-    """PyYAML's English problem text, as an Estonian message and hint for the usual causes."""
-    if "\t" in line:
-        return msg("taandes on tabulaator"), msg("kasuta taandeks tühikuid, mitte tabulaatorit")
-    if "mapping values are not allowed" in problem:
-        return (
-            msg("ootamatu koolon"),
-            msg(
-                "kui väärtuses on koolon, pane kogu väärtus jutumärkidesse; kui see on "
-                "uus võti, pane see eraldi reale"
-            ),
-        )
-    if "expected <block end>" in problem or "expected '-' indicator" in problem:
-        return msg("taane ei klapi"), msg(
-            "sama taseme võtmed ja loendi read peavad algama samast veerust"
-        )
-    if "found unexpected end of stream" in problem or "quoted scalar" in problem:
-        return msg("jutumärgid jäid sulgemata"), msg(
-            "lõpeta tekst samasuguse jutumärgiga, millega see algas"
-        )
-    if "could not find expected ':'" in problem:
-        return msg("võtme järel puudub koolon"), msg("kirjuta kujul 'võti: väärtus'")
-    return (
-        msg("YAML-i süntaksiviga ({problem})", problem=problem),
-        msg("kontrolli taandeid ja jutumärke sellel ja eelmisel real"),
-    )

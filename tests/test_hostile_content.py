@@ -49,7 +49,7 @@ from koosloome_site import linkcheck, markup, render
 from koosloome_site.errors import BuildError, ContentError, Diagnostic
 from koosloome_site.pipeline import build
 from koosloome_site.validate import load_content
-from koosloome_site.yamlsrc import _NOT_PRINTABLE
+from koosloome_site.yamlsrc import not_printable
 from tests import ics_check
 from tests.sitekit import FILES, SITE
 
@@ -73,8 +73,8 @@ def load_payloads() -> list[str]:
 
 PAYLOADS = load_payloads()
 # What YAML cannot carry (raw or as an escape): validation refuses it, so it is never built.
-REFUSED = [p for p in PAYLOADS if _NOT_PRINTABLE.search(p)]
-BUILT = [p for p in PAYLOADS if not _NOT_PRINTABLE.search(p)]
+REFUSED = [p for p in PAYLOADS if not_printable().search(p)]
+BUILT = [p for p in PAYLOADS if not not_printable().search(p)]
 
 
 def q(text: str) -> str:

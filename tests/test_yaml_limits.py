@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from koosloome_site import yamlsrc
+from koosloome_site import yamllib, yamlsrc
 from koosloome_site.errors import ContentError, Diagnostic
 from koosloome_site.validate import load_content
 from tests.sitekit import PROGRAMME, write_site
@@ -108,7 +108,7 @@ def test_every_character_yaml_refuses_in_a_file_is_found_and_no_other() -> None:
         char = chr(code)
         for text in (char, f"title: Õun {char} ja pirn\n"):
             found = yamlsrc._first_unprintable(text)
-            expected = yamlsrc._NOT_PRINTABLE.search(text)
+            expected = yaml.reader.Reader.NON_PRINTABLE.search(text)
             assert (found and found.start()) == (expected and expected.start()), hex(code)
 
 
@@ -156,7 +156,7 @@ def test_brackets_in_text_do_not_count_as_nesting() -> None:
 
 def test_the_guard_does_not_depend_on_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """With PyYAML's pure-Python parser (no libyaml), deep input is refused just the same."""
-    monkeypatch.setattr(yamlsrc, "_Loader", yaml.SafeLoader)
+    monkeypatch.setattr(yamllib, "_Loader", yaml.SafeLoader)
     for text in ("[" * DEEP, "{a: " * DEEP, "- " * DEEP + "x"):
         problems: list[Diagnostic] = []
         assert yamlsrc.parse(text, "f.yaml", problems) is None

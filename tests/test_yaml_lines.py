@@ -1,7 +1,7 @@
-"""The line reader (yamlsrc._read_lines) reads a file exactly as libyaml does, or not at all.
+"""The line reader (yamlsrc.read_lines) reads a file exactly as libyaml does, or not at all.
 
 Most content files are read line by line in Python; anything the line reader does not
-handle goes to libyaml (`_composed`) and, when that finds a problem, to the event loop that
+handle goes to libyaml (`yamllib.composed`) and, when that finds a problem, to the event loop that
 reports it. So whatever the line reader gives must be libyaml's tree to the last value,
 quote and position: here on every file of the project, on thousands of generated documents
 of the shapes it reads and their near misses, and on the fuzzer's mutated content files.
@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-from koosloome_site import yamlsrc
+from koosloome_site import yamllib, yamlsrc
 from tests.test_fuzz import documents
 from tests.test_yaml_reading import FILES, REPO
 
-UNSURE = yamlsrc._UNSURE
+UNSURE = yamlsrc.UNSURE
 
 
 def assert_read_as_libyaml_reads(text: str) -> bool:
@@ -27,10 +27,10 @@ def assert_read_as_libyaml_reads(text: str) -> bool:
     what `parse` gives it: a file within the limits, with only the characters YAML allows.)"""
     if not yamlsrc.check_limits(text, "p.yaml", []):
         return False
-    read = yamlsrc._read_lines(text, "p.yaml")
+    read = yamlsrc.read_lines(text, "p.yaml")
     if read is UNSURE:
         return False
-    assert read == yamlsrc._composed(text, "p.yaml"), text
+    assert read == yamllib.composed(text, "p.yaml"), text
     return True
 
 
@@ -84,7 +84,7 @@ empty:
 
 def test_values_quotes_and_positions_are_libyamls() -> None:
     assert assert_read_as_libyaml_reads(EXAMPLE)
-    read = yamlsrc._read_lines(EXAMPLE, "p.yaml")
+    read = yamlsrc.read_lines(EXAMPLE, "p.yaml")
     assert isinstance(read, yamlsrc.Mapping)
     summary = read.entries["summary"][1]
     assert isinstance(summary, yamlsrc.Scalar)
@@ -128,7 +128,7 @@ def test_values_quotes_and_positions_are_libyamls() -> None:
     ],
 )
 def test_what_the_line_reader_does_not_read_goes_to_libyaml(text: str) -> None:
-    assert yamlsrc._read_lines(text, "p.yaml") is UNSURE
+    assert yamlsrc.read_lines(text, "p.yaml") is UNSURE
 
 
 # -- generated documents ------------------------------------------------------------------------

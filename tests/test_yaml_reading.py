@@ -1,9 +1,10 @@
 """The ways a content file is read (yamlsrc.py) give the same tree and the same problems.
 
 Files the line reader does not read (test_yaml_lines.py holds it to libyaml's tree) go
-through libyaml's composer (`_composed`); whatever that cannot vouch for goes
-through the event loop that reports every problem at its line and column (`_parsed`). An
-editor must never see a difference: not a value, not a position, not a missed problem.
+through libyaml's composer (`yamllib.composed`); whatever that cannot vouch for goes
+through the event loop that reports every problem at its line and column
+(`yamllib.parsed`). An editor must never see a difference: not a value, not a position, not
+a missed problem.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from koosloome_site import yamlsrc
+from koosloome_site import yamllib, yamlsrc
 from koosloome_site.errors import Diagnostic
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,8 +30,8 @@ def test_most_files_are_composed() -> None:
     composed = [
         path
         for path in FILES
-        if yamlsrc._composed(path.read_text("utf-8", errors="replace"), "f.yaml")
-        is not yamlsrc._UNSURE
+        if yamllib.composed(path.read_text("utf-8", errors="replace"), "f.yaml")
+        is not yamlsrc.UNSURE
     ]
     assert len(FILES) > 30 and len(composed) > len(FILES) // 2
 
@@ -41,11 +42,11 @@ def test_both_readers_agree_on_every_file_of_the_project(path: Path) -> None:
     problems: list[Diagnostic] = []
     if not yamlsrc.check_limits(text, "f.yaml", problems):
         return
-    parsed = yamlsrc._parsed(text, "f.yaml", problems)
-    composed = yamlsrc._composed(text, "f.yaml")
+    parsed = yamllib.parsed(text, "f.yaml", problems)
+    composed = yamllib.composed(text, "f.yaml")
     if problems:  # what the event loop reports, the composer must not pass over
-        assert composed is yamlsrc._UNSURE
-    elif composed is not yamlsrc._UNSURE:
+        assert composed is yamlsrc.UNSURE
+    elif composed is not yamlsrc.UNSURE:
         assert composed == parsed
 
 
@@ -67,8 +68,8 @@ empty:
 
 
 def test_the_composer_gives_values_styles_and_positions_as_written() -> None:
-    composed = yamlsrc._composed(NESTED, "p.yaml")
-    assert composed == yamlsrc._parsed(NESTED, "p.yaml", [])
+    composed = yamllib.composed(NESTED, "p.yaml")
+    assert composed == yamllib.parsed(NESTED, "p.yaml", [])
     assert isinstance(composed, yamlsrc.Mapping)
     title = composed.entries["title"][1]
     assert isinstance(title, yamlsrc.Scalar)
@@ -106,10 +107,10 @@ def test_the_composer_gives_values_styles_and_positions_as_written() -> None:
     ],
 )
 def test_what_needs_reporting_goes_to_the_event_loop(text: str) -> None:
-    assert yamlsrc._composed(text, "p.yaml") is yamlsrc._UNSURE
+    assert yamllib.composed(text, "p.yaml") is yamlsrc.UNSURE
     through_parse: list[Diagnostic] = []
     through_events: list[Diagnostic] = []
-    assert yamlsrc.parse(text, "p.yaml", through_parse) == yamlsrc._parsed(
+    assert yamlsrc.parse(text, "p.yaml", through_parse) == yamllib.parsed(
         text, "p.yaml", through_events
     )
     assert through_parse == through_events and through_parse
@@ -127,4 +128,4 @@ def test_anchors_and_tags_are_never_composed(text: str) -> None:
 def test_a_file_deeper_than_the_limit_is_not_composed() -> None:
     depth = yamlsrc.MAX_DEPTH + 1
     text = "a: " + "[" * depth + "]" * depth + "\n"
-    assert yamlsrc._composed(text, "p.yaml") is yamlsrc._UNSURE
+    assert yamllib.composed(text, "p.yaml") is yamlsrc.UNSURE
