@@ -16,6 +16,7 @@ import datetime as dt
 import gzip
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -23,9 +24,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from koosloome_site import structured_data, urls
-from koosloome_site.model import Content
+from koosloome_site import atom, structured_data, urls
+from koosloome_site.model import Content, Topic
 from koosloome_site.pipeline import build
 from koosloome_site.publish import published
 from koosloome_site.validate import load_content
@@ -327,3 +330,38 @@ def test_hostile_titles_stay_data_in_the_json_ld(tmp_path: Path) -> None:
     for n, payload in enumerate(BUILT):
         name = nodes[f"{base}#toimumine-s{n}"]["name"]
         assert normalised(name) == normalised(f"{payload} – {BUILT[0]}")  # as trimmed by validation
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=20),
+    other=st.text(alphabet="&<>\"'\n\r\t ;#aõ", max_size=12),
+    published_too=st.booleans(),
+)
+def test_atom_entry_is_what_elementtree_writes(text: str, other: str, published_too: bool) -> None:
+    """atom.py writes each entry out itself: byte for byte what ElementTree wrote (which it
+    did until the nineteenth session), escaping and empty elements included."""
+    content = load_content(ROOT / "content")
+    programme = replace(content.programmes[0], title=text + other, summary=other + text)
+    topics = (
+        Topic(slug="a" + other, title=other + text, description="", source=Path("t.yaml")),
+        Topic(slug="b", title=text, description="", source=Path("b.yaml")),
+    )
+    updated = dt.datetime(2026, 11, 25, 12, 0, 5, tzinfo=ZoneInfo("Europe/Tallinn"))
+    published_at = updated - dt.timedelta(days=3) if published_too else None
+    address = f"https://example.ee/{other}&x=<{text}>"
+
+    entry = ElementTree.Element("entry")
+    ElementTree.SubElement(entry, "id").text = address
+    ElementTree.SubElement(entry, "title").text = programme.title
+    ElementTree.SubElement(entry, "updated").text = updated.isoformat(timespec="seconds")
+    if published_at:
+        ElementTree.SubElement(entry, "published").text = published_at.isoformat(timespec="seconds")
+    ElementTree.SubElement(entry, "link", rel="alternate", type="text/html", href=address)
+    ElementTree.SubElement(entry, "summary").text = programme.summary
+    for topic in topics:
+        ElementTree.SubElement(entry, "category", term=topic.slug, label=topic.title)
+    ElementTree.indent(entry, level=1)
+    expected = f"  {ElementTree.tostring(entry, encoding='unicode')}\n"
+
+    assert atom._entry(address, programme, topics, updated, published_at) == expected
