@@ -41,10 +41,11 @@ def script_text(graph: list[Node]) -> str:
     """The graph as JSON that is safe as the text of a `<script>` element."""
     data = {"@context": "https://schema.org", "@graph": graph}
     # The compact JSON of `json.dumps(data, ensure_ascii=False, separators=(",", ":"))`, the
-    # same text in a quarter of the time (10 KB per programme page)
-    text = orjson.dumps(data).decode()
-    # three replaces: many times faster than str.translate on non-ASCII text
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # same text in a quarter of the time (10 KB per programme page); three replaces of its
+    # UTF-8 bytes, many times faster than str.translate and twice as fast as replacing in the
+    # text (not ASCII) after decoding
+    text = orjson.dumps(data).replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+    return text.replace(b"&", b"\\u0026").decode()
 
 
 def _organisation_id(base_url: str, slug: str) -> str:

@@ -8,6 +8,7 @@ Tests run in tmp_path, so paths are shown as the editor would type them: content
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from koosloome_site import validate
+from koosloome_site import dates, validate
 from koosloome_site.dates import (
     PartialDate,
     format_deadline,
@@ -592,6 +593,34 @@ D = PartialDate
 )
 def test_estonian_date_wording(wording: str, words: Callable[[], str]) -> None:
     assert words() == wording
+
+
+def test_intervals_worded_as_babel_words_them() -> None:
+    """format_interval fills in the locale's interval patterns itself: every span of days
+    from 2023 to 2025 (ends 1-45 days and about a year later) and of months from 2021 to
+    2026 must read exactly as Babel's own format_interval has them."""
+    from babel.dates import format_interval as babel_interval
+
+    first, pairs = dt.date(2023, 1, 1), []
+    for start in (first + dt.timedelta(days=n) for n in range(0, 3 * 365, 2)):
+        pairs += [(start, start + dt.timedelta(days=d)) for d in (1, 2, 13, 30, 45, 330, 400)]
+    skeleton = dates._interval_skeleton("yMMMMd")
+    months = [dt.date(year, month, 1) for year in range(2021, 2027) for month in range(1, 13)]
+    for start, end in pairs:
+        assert dates.format_interval(start, end, skeleton) == babel_interval(
+            start, end, skeleton, locale="et"
+        ), (start, end)
+    skeleton = dates._interval_skeleton("yMMMM")
+    for start, end in itertools.combinations(months, 2):
+        assert dates.format_interval(start, end, skeleton) == babel_interval(
+            start, end, skeleton, locale="et"
+        ), (start, end)
+    # A pattern wording more than day, month and year is left to Babel.
+    assert dates._interval_patterns("yMMMEd") is None
+    monday, friday = dt.date(2026, 11, 23), dt.date(2026, 11, 27)
+    assert dates.format_interval(monday, friday, "yMMMEd") == babel_interval(
+        monday, friday, "yMMMEd", locale="et"
+    )
 
 
 @pytest.mark.parametrize(
