@@ -118,7 +118,17 @@ class _Template(jinja2.Template):
         # The name every `{{ }}` of the compiled template calls (jinja2/compiler.py,
         # `_output_child_pre`: nothing else in the code Jinja makes uses it); the module's
         # namespace is the globals of its render functions, macros and blocks.
-        template.root_render_func.__globals__["escape"] = _escaped
+        namespace = template.root_render_func.__globals__
+        namespace["escape"] = _escaped
+        # For the calls `_Inlined` makes directly: functions that take no context.
+        namespace[_BUILTIN] = type(len)
+        namespace[_PLAIN_CALLS] = frozenset(
+            value
+            for value in template.environment.globals.values()
+            if callable(value)
+            and not isinstance(value, type)
+            and not hasattr(value, "jinja_pass_arg")
+        )
         return template
 
 
@@ -126,12 +136,90 @@ class _Environment(jinja2.Environment):
     template_class = _Template
     # Part of the compiled templates' cache key (templatecache.py): change it with the code
     # that `_compile` makes.
-    code_form = "yields joined, 1"
+    code_form = "yields joined, attributes and calls inlined, 2"
 
     def _compile(self, source: str, filename: str) -> CodeType:
         module = ast.parse(source)
         module.body = _joined(module.body)
+        module = ast.fix_missing_locations(_Inlined().visit(module))
         return compile(module, filename, "exec")
+
+
+# Names the inlined code uses (none of Jinja's begins with `_inlined_`).
+_OBJECT, _VALUE, _FUNCTION = "_inlined_object", "_inlined_value", "_inlined_function"
+_BUILTIN, _PLAIN_CALLS = "_inlined_builtin", "_inlined_plain_calls"
+_JINJA_CALL_ONLY = ("_loop_vars", "_block_vars")  # what Context.call takes, not the callee
+
+
+class _Inlined(ast.NodeTransformer):
+    """Jinja's code reads every `a.b` through `environment.getattr(a, "b")` and makes every
+    call through `context.call(f, ...)`: a Python function between the page and each of its
+    half a thousand attributes, and one that looks for context-taking decorations on each of
+    its fifty calls. Here the usual case is done in place: the attribute by the built-in
+    `getattr` (Jinja's when it is missing: an item then, or Undefined), and a call to a
+    built-in or to a global function of the environment that takes no context directly
+    (other calls through Jinja's, as before). Each expression is still evaluated once, in
+    the same order."""
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        if _is_method(node.func, "environment", "getattr") and _attribute_name(node):
+            obj, name = node.args
+            found = ast.NamedExpr(
+                _name(_VALUE, ast.Store()),
+                _call(
+                    "getattr",
+                    ast.NamedExpr(_name(_OBJECT, ast.Store()), obj),
+                    name,
+                    _name("missing"),
+                ),
+            )
+            return ast.IfExp(
+                test=ast.Compare(found, [ast.IsNot()], [_name("missing")]),
+                body=_name(_VALUE),
+                orelse=ast.Call(node.func, [_name(_OBJECT), name], []),
+            )
+        if _is_method(node.func, "context", "call") and node.args:
+            function = ast.NamedExpr(_name(_FUNCTION, ast.Store()), node.args[0])
+            plain = ast.BoolOp(
+                ast.Or(),
+                [
+                    ast.Compare(_call("type", function), [ast.Is()], [_name(_BUILTIN)]),
+                    ast.Compare(_name(_FUNCTION), [ast.In()], [_name(_PLAIN_CALLS)]),
+                ],
+            )
+            own = [k for k in node.keywords if k.arg not in _JINJA_CALL_ONLY]
+            direct = ast.Call(_name(_FUNCTION), node.args[1:], own)
+            through_jinja = ast.Call(node.func, [_name(_FUNCTION), *node.args[1:]], node.keywords)
+            return ast.IfExp(test=plain, body=direct, orelse=through_jinja)
+        return node
+
+
+def _is_method(func: ast.expr, owner: str, name: str) -> bool:
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == name
+        and isinstance(func.value, ast.Name)
+        and func.value.id == owner
+    )
+
+
+def _attribute_name(node: ast.Call) -> bool:
+    """`environment.getattr(x, "name")`, as Jinja writes `x.name`."""
+    return (
+        len(node.args) == 2
+        and not node.keywords
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    )
+
+
+def _name(identifier: str, context: ast.expr_context | None = None) -> ast.Name:
+    return ast.Name(identifier, context or ast.Load())
+
+
+def _call(function: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(_name(function), list(args), [])
 
 
 def _joined(statements: list[ast.stmt]) -> list[ast.stmt]:

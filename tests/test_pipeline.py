@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+import jinja2
 import pytest
 
-from koosloome_site import pages
+from koosloome_site import pages, render
 from koosloome_site.errors import BuildError
 from koosloome_site.pipeline import TEMPLATES, build
 from koosloome_site.write import merge_outputs, write_site
@@ -69,6 +70,67 @@ def test_an_unknown_value_amid_a_templates_text_is_reported_at_its_own_line(
     )
     with pytest.raises(BuildError, match=rf"topic\.html:{line}: .*titel"):
         build(content, tmp_path / "out", now=NOW, templates_dir=templates)
+
+
+INLINED = """{% macro box(x) %}[{{ x }}]{% endmacro %}
+{% macro boxed(x) %}[{{ x }}{{ caller() }}]{% endmacro %}
+{% for item in items %}{{ plain(item.name, sep=':') }}{{ item.missing_ok.upper() }}{{ loop.index }}
+{{ context_name(item.name) }}{{ env_name() }}{% call boxed(item['name']) %}+{% endcall %}
+{{ box(plain(item.nested.deep, sep=item.name)) }}{% endfor %}
+{% block b %}{{ plain(thing.value, sep=words.get('a')) }}{{ thing.method(2) }}{% endblock %}"""
+
+
+def test_inlined_attributes_and_calls_render_as_jinja_renders_them() -> None:
+    """render._Inlined reads `a.b` with the built-in getattr and calls plain functions
+    directly: the same page as Jinja's own code, the same errors, and functions that take
+    the context or environment still get it."""
+
+    @jinja2.pass_context
+    def context_name(context: jinja2.runtime.Context, name: str) -> str:
+        return f"{name}@{context.get('where')}"
+
+    @jinja2.pass_environment
+    def env_name(environment: jinja2.Environment) -> str:
+        return type(environment).__name__.strip("_")
+
+    class Thing:
+        value = "v"
+
+        def method(self, n: int) -> str:
+            return "m" * n
+
+    values = {
+        "items": [
+            {"name": "a", "missing_ok": "x", "nested": {"deep": "d"}},
+            {"name": "b", "missing_ok": "y", "nested": {"deep": "e"}},
+        ],
+        "thing": Thing(),
+        "words": {"a": "!"},
+        "where": "here",
+    }
+    functions = {
+        "plain": lambda *parts, sep: sep.join(parts),
+        "context_name": context_name,
+        "env_name": env_name,
+    }
+    ours = render._bare_environment(TEMPLATES)
+    theirs = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    for env in (ours, theirs):
+        env.globals.update(functions)
+    inlined = ours.from_string(INLINED).root_render_func.__code__.co_varnames
+    assert {"_inlined_object", "_inlined_function"} <= set(inlined)
+    assert ours.from_string(INLINED).render(values) == theirs.from_string(INLINED).render(values)
+    for env in (ours, theirs):
+        with pytest.raises(jinja2.UndefinedError, match="has no attribute 'value'"):
+            env.from_string("{{ thing.value }}").render(thing=object())
+        with pytest.raises(jinja2.UndefinedError, match="'nothing' is undefined"):
+            env.from_string("{{ nothing(1) }}").render()
 
 
 def test_a_template_with_a_syntax_error_fails_the_build_naming_its_line(
