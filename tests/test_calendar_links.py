@@ -26,6 +26,7 @@ from koosloome_site.calendar_links import (
     basic,
     encode,
     event_links,
+    feed_links,
 )
 from koosloome_site.pages import _as_attribute
 from koosloome_site.pipeline import build
@@ -110,6 +111,26 @@ def assert_subscribe_links(soup: BeautifulSoup, feed: str, name: str) -> None:
 )
 def test_fast_encoding_is_exactly_quote(value: str) -> None:
     assert encode(value) == quote(value, safe="")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "name"),
+    [
+        ("https://koosloome.ee/", "Kogukonna koosloome labor – kõik toimumised"),
+        ("http://localhost:8000/eelvaade/", "".join(chr(c) for c in range(0x20, 0x180)) + "„“😀"),
+    ],
+)
+def test_subscription_links_quote_as_urllib_does(base_url: str, name: str) -> None:
+    """The subscribe links' addresses and names, percent-encoded by a table in C, are what
+    `urllib.parse.quote` writes (the webcal address keeping its `:` and `/`)."""
+    path = "programmid/põhjamaine õhtu/kalender.ics"
+    links = feed_links(base_url, path, name)
+    address = base_url + path
+    webcal = "webcal://" + address.split("://", 1)[1]
+    assert links.google == f"{GOOGLE}?cid={quote(webcal, safe=':/')}"
+    add = f"addfromweb?url={quote(address, safe='')}&name={quote(name, safe='')}"
+    assert links.outlook == f"{OUTLOOK_COM}{add}"
+    assert links.office == f"{MICROSOFT_365}{add}"
 
 
 @pytest.mark.parametrize("timed", [True, False])

@@ -131,6 +131,10 @@ def test_inlined_attributes_and_calls_render_as_jinja_renders_them() -> None:
             env.from_string("{{ thing.value }}").render(thing=object())
         with pytest.raises(jinja2.UndefinedError, match="'nothing' is undefined"):
             env.from_string("{{ nothing(1) }}").render()
+        # A template's own globals (ours share the environment's dict when there are none)
+        # overlay the environment's and stay the template's.
+        own = env.from_string("{{ plain(extra, sep='') }}", globals={"extra": "E"})
+        assert own.render() == "E" and "extra" not in env.globals
 
 
 def test_a_template_with_a_syntax_error_fails_the_build_naming_its_line(
