@@ -91,7 +91,10 @@ def feed_links(base_url: str, path: str, name: str) -> FeedLinks:
     )
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, and
+# these are made for every session on every page and in every feed (frozen, they and the
+# views in pages.py took 2% of a big build's instructions). Nothing changes them once made.
+@dataclass
 class EventTimes:
     """When a session is, as its calendar event says: Europe/Tallinn moments for a session with
     a time (`end` None when only the start is known), or all-day dates with an exclusive end.
@@ -139,7 +142,7 @@ def _fields(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
     return moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second
 
 
-@dataclass(frozen=True)
+@dataclass  # (not frozen: see EventTimes)
 class EventLinks:
     """Every way to add one session to a calendar once."""
 

@@ -55,7 +55,7 @@ _STATUS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass  # (not frozen, as calendar_links.EventTimes: one for each session)
 class _Entry:
     """One event, serialised once: where it goes in a feed, whether it needs the time zone."""
 

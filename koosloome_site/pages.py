@@ -64,7 +64,9 @@ class Page:
         return self.context if self.more is None else {**self.context, **self.more()}
 
 
-@dataclass(frozen=True)
+# A page's views (SessionView, ScheduleGroup, OverviewEntry) are not frozen: see
+# calendar_links.EventTimes. Each is made for the pages that show it, which only read it.
+@dataclass
 class SessionView:
     id: str
     title: str
@@ -90,7 +92,7 @@ class SessionView:
     deadline_last_day: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class ScheduleGroup:
     heading: str
     sessions: list[SessionView] = field(default_factory=list)
@@ -848,7 +850,7 @@ def _day(day: dt.date) -> dict[str, str]:
     return {"iso": day.isoformat(), "text": format_day(day)}
 
 
-@dataclass(frozen=True)
+@dataclass
 class OverviewEntry:
     """One programme in one month of the overview, with its sessions that month."""
 
