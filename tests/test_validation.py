@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -831,3 +832,19 @@ def test_the_preview_lists_a_folder_again_once_a_file_is_added_or_renamed(
     assert any("märkmed.txt" in p and "ootamatu fail" in p for p in again)
     (content / "programmes" / "märkmed.txt").unlink()
     assert slugs() == ["demo", "teine", "uus"]
+
+
+def test_files_are_named_as_relpath_names_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Problems name a content file relative to the working directory, as os.path.relpath
+    would; the reader works each folder out once and adds the file's name."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    segments = ["a", "b", "..", ".", "content", "programmes"]
+    reader = validate._Reader()
+    for cwd in (tmp_path, tmp_path / "a", tmp_path / "a" / "b"):
+        monkeypatch.chdir(cwd)
+        for parts in itertools.product(segments, repeat=3):
+            for base in (Path(*parts), tmp_path / Path(*parts), Path("/")):
+                path = base / "x.yaml"
+                assert reader.display_file(path) == os.path.relpath(path), (cwd, path)
